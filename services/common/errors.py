@@ -1,0 +1,108 @@
+"""Domain exceptions and the one place that maps them to gRPC statuses.
+
+Rules and storage raise these plain exceptions; the server interceptor turns them into a
+`google.rpc.Status` with details: `ErrorInfo` (reason + domain) always, `BadRequest` field
+violations for validation, `RetryInfo` for rate limits. Anything else becomes INTERNAL with
+no detail leaked to the client.
+"""
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+
+class DomainError(Exception):
+    code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    default_reason = "ERROR"
+
+    def __init__(self, message: str, *, reason: str | None = None, metadata: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason or self.default_reason
+        self.metadata = metadata or {}
+
+    def details(self) -> list:
+        return []
+
+
+class InvalidArgument(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    default_reason = "INVALID_ARGUMENT"
+
+    def __init__(self, message: str = "invalid request", violations: list[tuple[str, str]] | None = None, **kw):
+        super().__init__(message, **kw)
+        self.violations = list(violations or [])
+
+    def details(self) -> list:
+        if not self.violations:
+            return []
+        br = error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in self.violations
+        ])
+        return [br]
+
+
+class Unauthenticated(DomainError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+    default_reason = "UNAUTHENTICATED"
+
+
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+    default_reason = "PERMISSION_DENIED"
+
+
+class NotFound(DomainError):
+    code = grpc.StatusCode.NOT_FOUND
+    default_reason = "NOT_FOUND"
+
+
+class AlreadyExists(DomainError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+    default_reason = "ALREADY_EXISTS"
+
+
+class FailedPrecondition(DomainError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    default_reason = "FAILED_PRECONDITION"
+
+
+class Aborted(DomainError):
+    code = grpc.StatusCode.ABORTED
+    default_reason = "ABORTED"
+
+
+class Unavailable(DomainError):
+    code = grpc.StatusCode.UNAVAILABLE
+    default_reason = "UNAVAILABLE"
+
+
+class ResourceExhausted(DomainError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    default_reason = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after_seconds: float, **kw):
+        super().__init__(message, **kw)
+        self.retry_after_seconds = max(0.0, retry_after_seconds)
+
+    def details(self) -> list:
+        secs = int(self.retry_after_seconds)
+        nanos = int((self.retry_after_seconds - secs) * 1e9)
+        return [error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=secs, nanos=nanos))]
+
+
+def to_status(err: DomainError, domain: str) -> grpc.Status:
+    details = []
+    info = error_details_pb2.ErrorInfo(reason=err.reason, domain=domain, metadata=err.metadata)
+    for msg in [info, *err.details()]:
+        a = any_pb2.Any()
+        a.Pack(msg)
+        details.append(a)
+    return rpc_status.to_status(status_pb2.Status(code=err.code.value[0], message=err.message, details=details))
+
+
+def internal_status(request_id: str) -> grpc.Status:
+    return rpc_status.to_status(status_pb2.Status(
+        code=code_pb2.INTERNAL, message=f"internal error (request id {request_id})"))
