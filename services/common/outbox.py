@@ -118,7 +118,7 @@ def create_notify_trigger_sql() -> list[str]:
         CREATE OR REPLACE FUNCTION {_NOTIFY_FUNCTION}() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            NULL;
+            PERFORM pg_notify('{CHANNEL}', '');
             RETURN NULL;
         END
         $$
