@@ -140,7 +140,8 @@ def password_problems(password: str, email: str = "", names: tuple[str, ...] = (
         problems.append("must contain a symbol")
     low = password.lower()
     local = email.split("@", 1)[0].lower() if email else ""
-    if email and (email.lower() in low or (len(local) >= 3 and local in low)):
+    parts = [local, *re.split(r"[._+\-]", local)] if local else []
+    if any(len(part) >= 4 and part in low for part in parts):
         problems.append("must not contain your email address")
     for n in names:
         if n and len(n.strip()) >= 3 and n.strip().lower() in low:
@@ -175,7 +176,14 @@ def check_device(v: Violations, device: Device | None, prefix: str = "device") -
         v.text(f"{prefix}.location", device.location, 1, 255)
 
 
-def check_profile_field(v: Violations, name: str, value) -> None:
+def check_profile_field(v: Violations, name: str, value, label: str = "") -> None:
+    """Check one editable account field; `label` is the field path reported (default: name)."""
+    if label:
+        inner = Violations()
+        check_profile_field(inner, name, value)
+        for _, desc in inner.items:
+            v.add(label, desc)
+        return
     if name in ("first_name", "last_name"):
         if v.required(name, value):
             v.text(name, value, 1, 100)
@@ -248,6 +256,17 @@ class AuthDomain:
         d = await self.limiter.hit(limit, subject)
         if not d.allowed:
             raise _rate_limited(limit, d.retry_after_seconds)
+
+    async def _check_code_attempts(self, subject: str) -> None:
+        """Two-factor codes: refused once the user has had too many wrong codes."""
+        d = await self.limiter.peek(self.s.limit_two_factor, subject)
+        if not d.allowed:
+            raise _rate_limited(self.s.limit_two_factor, d.retry_after_seconds)
+
+    async def _wrong_code(self, subject: str) -> InvalidArgument:
+        await self.limiter.hit(self.s.limit_two_factor, subject)
+        return InvalidArgument("the code is not valid", [("code", "is not a valid or current code")],
+                               reason="TWO_FACTOR_INVALID_CODE")
 
     # -- registration and verification --------------------------------------------------------
     async def register(self, a: NewAccount, ip: str, request_id: str = "") -> tuple[store.User, dt.datetime]:
@@ -403,7 +422,7 @@ class AuthDomain:
         except jwt.PyJWTError:
             raise Unauthenticated("the two-factor step has expired; sign in again", reason="TOKEN_INVALID") from None
         user_id = uuid.UUID(claims["sub"])
-        await self._limit(self.s.limit_two_factor, str(user_id))
+        await self._check_code_attempts(str(user_id))
         d = claims.get("dev", {})
         device = Device(d.get("id", ""), d.get("t", ""), d.get("p", ""), d.get("v", ""), d.get("pt", ""), d.get("l", ""))
         async with self.sessions.begin() as s:
@@ -415,8 +434,7 @@ class AuthDomain:
             if tf is None or not tf.enabled:
                 raise FailedPrecondition("two-factor authentication is not enabled", reason="TWO_FACTOR_NOT_ENABLED")
             if not self._accept_code(tf, code):
-                raise InvalidArgument("the code is not valid", [("code", "is not a valid or current code")],
-                                      reason="TWO_FACTOR_INVALID_CODE")
+                raise await self._wrong_code(str(user_id))
             tokens = await self._open_session(s, user, device, ip, await store.db_now(s))
         return LoginResult(user, tokens)
 
@@ -742,7 +760,7 @@ class AuthDomain:
 
     async def enable_two_factor(self, p: Principal, code: str) -> dt.datetime:
         self._check_code_field(code)
-        await self._limit(self.s.limit_two_factor, p.user_id)
+        await self._check_code_attempts(p.user_id)
         async with self.sessions.begin() as s:
             user = await self.current(p, s=s)
             tf = await store.two_factor(s, user.id, for_update=True)
@@ -751,23 +769,21 @@ class AuthDomain:
             if tf.enabled:
                 raise FailedPrecondition("two-factor authentication is already on", reason="TWO_FACTOR_ALREADY_ENABLED")
             if not code.strip().isdigit() or not self._accept_code(tf, code):
-                raise InvalidArgument("the code is not valid", [("code", "is not the current code of your app")],
-                                      reason="TWO_FACTOR_INVALID_CODE")
+                raise await self._wrong_code(p.user_id)
             tf.enabled = True
             tf.enabled_at = await store.db_now(s)
             return tf.enabled_at
 
     async def disable_two_factor(self, p: Principal, code: str) -> None:
         self._check_code_field(code)
-        await self._limit(self.s.limit_two_factor, p.user_id)
+        await self._check_code_attempts(p.user_id)
         async with self.sessions.begin() as s:
             user = await self.current(p, s=s)
             tf = await store.two_factor(s, user.id, for_update=True)
             if tf is None or not tf.enabled:
                 raise FailedPrecondition("two-factor authentication is not on", reason="TWO_FACTOR_NOT_ENABLED")
             if not self._accept_code(tf, code):
-                raise InvalidArgument("the code is not valid", [("code", "is not a valid or current code")],
-                                      reason="TWO_FACTOR_INVALID_CODE")
+                raise await self._wrong_code(p.user_id)
             await s.delete(tf)
 
     @staticmethod
@@ -786,7 +802,7 @@ class AuthDomain:
             if name not in EDITABLE_FIELDS:
                 v.add("update_mask", f"field {name!r} cannot be updated (allowed: {', '.join(EDITABLE_FIELDS)})")
             else:
-                check_profile_field(v, f"account.{name}", value)
+                check_profile_field(v, name, value, label=f"account.{name}")
         v.raise_if_any()
         async with self.sessions.begin() as s:
             user = await self.current(p, s=s)

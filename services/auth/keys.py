@@ -82,13 +82,16 @@ class KeyRing:
     not yet retired. A replica reloads every `reload_seconds` so rotations done elsewhere
     are picked up; tokens signed by a superseded key stay verifiable for the overlap."""
 
-    def __init__(self, sessions, box: Box, *, rotation_days: int, overlap_seconds: int, reload_seconds: int = 30):
+    def __init__(self, sessions, box: Box, *, rotation_days: int, overlap_seconds: int, publish_delay: int = 60,
+                 reload_seconds: int = 30):
         self._sessions = sessions
         self._box = box
         self._rotation = dt.timedelta(days=rotation_days)
         self._overlap = dt.timedelta(seconds=overlap_seconds)
         self._reload_seconds = reload_seconds
-        self._signing: tuple[str, object] | None = None
+        self._publish_delay = publish_delay
+        self._private: dict[str, object] = {}
+        self._ring: list[tuple[str, float, object]] = []
         self._jwks: dict = {"keys": []}
         self._loaded_at = 0.0
 
@@ -123,11 +126,15 @@ class KeyRing:
 
     async def reload(self) -> None:
         async with self._sessions() as s:
-            keys = await store.published_keys(s)
-        active = next((k for k in keys if k.retire_at is None), None)
-        if active is not None and (self._signing is None or self._signing[0] != active.kid):
-            pk = serialization.load_pem_private_key(self._box.open(active.private_key), password=None)
-            self._signing = (active.kid, pk)
+            keys = await store.published_keys(s)   # newest first
+        ring = []
+        for k in keys:
+            pk = self._private.get(k.kid)
+            if pk is None:
+                pk = serialization.load_pem_private_key(self._box.open(k.private_key), password=None)
+                self._private[k.kid] = pk
+            ring.append((k.kid, k.created_at.timestamp(), pk))
+        self._ring = ring
         self._jwks = {"keys": [k.public_jwk for k in keys]}
         self._loaded_at = time.monotonic()
 
@@ -139,10 +146,21 @@ class KeyRing:
         await self.maybe_reload()
         return self._jwks
 
-    def sign(self, claims: dict) -> str:
-        if self._signing is None:
+    def signer(self) -> tuple[str, object]:
+        """The newest key published for at least `publish_delay` seconds (so that verifiers
+        caching the JWKS, Envoy included, know it before it is used); the newest key when
+        there is no older one."""
+        if not self._ring:
             raise RuntimeError("no signing key loaded")
-        kid, key = self._signing
+        now = time.time()
+        for kid, created, pk in self._ring:
+            if now - created >= self._publish_delay:
+                return kid, pk
+        kid, _, pk = self._ring[-1] if len(self._ring) > 1 else self._ring[0]
+        return kid, pk
+
+    def sign(self, claims: dict) -> str:
+        kid, key = self.signer()
         return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
     def verify_internal(self, token: str, typ: str, audience: str, issuer: str) -> dict:

@@ -19,7 +19,7 @@ def build(settings: AuthSettings | None = None) -> server.ServiceApp:
     s = settings or AuthSettings.from_env()
     app = server.ServiceApp("auth", s.base)
     ring = KeyRing(app.sessions, Box(s.encryption_key), rotation_days=s.key_rotation_days,
-                   overlap_seconds=s.key_overlap_seconds)
+                   overlap_seconds=s.key_overlap_seconds, publish_delay=s.key_publish_delay)
     social = SocialVerifier(SocialConfig.from_env())
     limiter = RateLimiter(app.sessions)
     domain = AuthDomain(s, app.sessions, ring, limiter, social)

@@ -21,6 +21,7 @@ class AuthSettings:
     encryption_key: str
     key_rotation_days: int
     key_overlap_seconds: int
+    key_publish_delay: int
     limit_login: Limit
     limit_register: Limit
     limit_reset: Limit
@@ -50,6 +51,7 @@ class AuthSettings:
             encryption_key=env("AUTH_ENCRYPTION_KEY", DEV_SECRET),
             key_rotation_days=env_int("AUTH_KEY_ROTATION_DAYS", 30),
             key_overlap_seconds=env_int("AUTH_KEY_OVERLAP_SECONDS", 86400),
+            key_publish_delay=env_int("AUTH_KEY_PUBLISH_DELAY_SECONDS", 60),
             limit_login=Limit.parse("login", env("AUTH_LIMIT_LOGIN", "5/900")),
             limit_register=Limit.parse("register", env("AUTH_LIMIT_REGISTER", "3/3600")),
             limit_reset=Limit.parse("password_reset", env("AUTH_LIMIT_PASSWORD_RESET", "3/3600")),

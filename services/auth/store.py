@@ -38,6 +38,10 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def _uuid() -> uuid.UUID:
     return uuid.uuid4()
 
@@ -64,7 +68,7 @@ class User(Base):
     terms_accepted_at: Mapped[dt.datetime | None] = mapped_column(TS)
     privacy_accepted_at: Mapped[dt.datetime | None] = mapped_column(TS)
     created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=_utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(TS)
 
     __table_args__ = (
@@ -105,7 +109,7 @@ class TwoFactor(Base):
     enabled_at: Mapped[dt.datetime | None] = mapped_column(TS)
     last_used_step: Mapped[int | None] = mapped_column(BigInteger)  # TOTP replay protection
     created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=_utcnow)
 
 
 class PasswordResetToken(Base):

@@ -161,3 +161,18 @@ class RateLimiter:
             async with session.begin():
                 result = await session.execute(_PURGE)
         return result.rowcount or 0
+
+    async def peek(self, limit: Limit, subject: str) -> Decision:
+        """Whether a hit would be refused now, without counting one (for limits that count
+        only failures, such as wrong two-factor codes)."""
+        async with self._sessions() as session:
+            row = (await session.execute(_PEEK, {"key": limit.key(subject), "w": float(limit.window_seconds)})).first()
+        if row is None or int(row.hits) < limit.max_hits:
+            return Decision(True, limit.max_hits - (int(row.hits) if row else 0), 0.0)
+        return Decision(False, 0, min(max(float(row.retry_after), 0.001), float(limit.window_seconds)))
+
+
+_PEEK = sa.text(f"""
+    SELECT hits, EXTRACT(EPOCH FROM window_start + make_interval(secs => :w) - now())::float8 AS retry_after
+    FROM {TABLE_NAME} WHERE key = :key AND window_start + make_interval(secs => :w) > now()
+""").bindparams(sa.bindparam("key", type_=sa.Text), sa.bindparam("w", type_=sa.Float))

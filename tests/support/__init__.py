@@ -1,0 +1,1 @@
+"""Shared test support code (fake external services that speak the real protocols)."""
