@@ -130,7 +130,8 @@ class CpuDelta:
     envoy: float | None
     pg: float | None
     client: float
-    busy_pct: float
+    busy_pct: float     # share of all cores busy during the window
+    other_pct: float    # share of all cores used by processes not measured here (other load)
 
 
 def cpu_delta(a: Snapshot, b: Snapshot) -> CpuDelta:
@@ -143,8 +144,12 @@ def cpu_delta(a: Snapshot, b: Snapshot) -> CpuDelta:
     total = b.machine[0] - a.machine[0]
     idle = b.machine[1] - a.machine[1]
     busy = 100.0 * (total - idle) / total if total > 0 else 0.0
-    return CpuDelta(d(a.auth, b.auth), d(a.envoy, b.envoy), pg,
-                    max(0.0, (b.me - a.me) + (b.children - a.children)), busy)
+    auth, envoy = d(a.auth, b.auth), d(a.envoy, b.envoy)
+    client = max(0.0, (b.me - a.me) + (b.children - a.children))
+    ours = (auth or 0.0) + (envoy or 0.0) + (pg or 0.0) + client
+    capacity = total / CLK_TCK            # core-seconds in the window (jiffies are USER_HZ)
+    other = 100.0 * max(0.0, (total - idle) / CLK_TCK - ours) / capacity if capacity > 0 else 0.0
+    return CpuDelta(auth, envoy, pg, client, busy, other)
 
 
 # --------------------------------------------------------------------------- results
@@ -615,7 +620,7 @@ def fmt(v: float | None, spec: str = ".2f") -> str:
 
 def print_table(results: list[Result], args) -> None:
     head = ["scenario", "driver", "calls/s", "p50 ms", "p99 ms", "errors", "auth CPU ms/call",
-            "envoy CPU ms/call", "pg CPU ms/call", "client CPU ms/call", "machine busy"]
+            "envoy CPU ms/call", "pg CPU ms/call", "client CPU ms/call", "machine busy", "others"]
     rows = []
     for r in results:
         c = r.cpu
@@ -624,7 +629,8 @@ def print_table(results: list[Result], args) -> None:
                      fmt(r.per_call_ms(c.envoy) if c else None, ".3f"),
                      fmt(r.per_call_ms(c.pg) if c else None, ".3f"),
                      fmt(r.per_call_ms(c.client) if c else None, ".3f"),
-                     fmt(c.busy_pct if c else None, ".0f") + "%"])
+                     fmt(c.busy_pct if c else None, ".0f") + "%",
+                     fmt(c.other_pct if c else None, ".0f") + "%"])
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
 
     def line(cells):
@@ -642,6 +648,8 @@ def print_notes(results: list[Result], args, wrk: str | None) -> None:
     say("('client CPU') is taken from the same cores; 'machine busy' is the share of all cores in use.")
     say("CPU per call = process utime+stime over the window / calls (/proc/<pid>/stat, 10 ms ticks). 'pg' sums the")
     say("backends connected to the benchmark database. Latency percentiles are over successful calls only.")
+    say("'others' = share of all cores used by processes not measured here (anything else running on the machine):")
+    say("when it is well above 0 the figures are disturbed; run again on a quiet machine.")
     for r in results:
         ms = r.per_call_ms(r.cpu.auth) if r.cpu else None
         if ms:
@@ -676,6 +684,7 @@ async def bench(args, stack: Stack) -> list[Result]:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.envoy_port}", limits=limits,
                                      timeout=30) as http:
             await preflight(http, stub, user)
+            await report_background(stack)
             prof = Profiler(args.profile, stack.auth.pid)
             calls = build_calls(stub, http, user)
             say(f"load: {args.concurrency} concurrent workers on one asyncio loop, {args.duration:g}s per "
@@ -702,13 +711,23 @@ async def bench(args, stack: Stack) -> list[Result]:
     return results
 
 
+async def report_background(stack: Stack, seconds: float = 1.0) -> None:
+    """How busy the machine is with the stack idle: other processes disturb every figure."""
+    a = Snapshot.take(stack.auth.pid, stack.envoy.pid, stack.dbname)
+    await asyncio.sleep(seconds)
+    c = cpu_delta(a, Snapshot.take(stack.auth.pid, stack.envoy.pid, stack.dbname))
+    warn = "  WARNING: other load on this machine; figures will be disturbed" if c.other_pct > 10 else ""
+    say(f"idle check: machine {c.busy_pct:.0f}% busy with the stack idle (others {c.other_pct:.0f}%){warn}")
+
+
 def _print_one(r: Result) -> None:
     c = r.cpu
     say(f"   {r.calls} calls in {r.elapsed:.2f}s = {r.rate:.0f}/s, p50 {fmt(r.p50_ms)} ms, p99 {fmt(r.p99_ms)} ms, "
         f"errors {r.errors}; CPU ms/call auth {fmt(r.per_call_ms(c.auth) if c else None, '.3f')}, "
         f"envoy {fmt(r.per_call_ms(c.envoy) if c else None, '.3f')}, "
         f"pg {fmt(r.per_call_ms(c.pg) if c else None, '.3f')}, "
-        f"client {fmt(r.per_call_ms(c.client) if c else None, '.3f')}; machine busy {fmt(c.busy_pct if c else None, '.0f')}%")
+        f"client {fmt(r.per_call_ms(c.client) if c else None, '.3f')}; machine busy {fmt(c.busy_pct if c else None, '.0f')}%"
+        f" (others {fmt(c.other_pct if c else None, '.0f')}%)")
     if r.first_error:
         say(f"   first error: {r.first_error}")
     for line in r.profile:

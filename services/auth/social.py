@@ -199,7 +199,7 @@ class SocialVerifier:
         token = (token or "").strip() if isinstance(token, str) else ""
         if not token:
             raise SocialTokenInvalid(f"{provider} token is missing")
-        if False:
+        if len(token) > MAX_TOKEN_LENGTH:
             raise SocialTokenInvalid(f"{provider} token is too long")
         if provider == "facebook":
             return await self._verify_facebook(token)
@@ -303,24 +303,26 @@ class SocialVerifier:
         """Fetch the JWKS, sharing one in-flight request between concurrent callers."""
         if st.inflight is None:
             st.last_attempt = self._clock()
-            task = asyncio.ensure_future(self._fetch_jwks(spec))
-
-            def _done(t: asyncio.Task) -> None:
-                st.inflight = None
-                if t.cancelled():
-                    return
-                if t.exception() is None:
-                    st.keys, st.fetched_at = t.result(), self._clock()
-
-            task.add_done_callback(_done)
+            task = asyncio.ensure_future(self._fetch_and_store(spec, st))
+            # Mark the outcome retrieved even if every waiter was cancelled meanwhile.
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
             st.inflight = task
         task = st.inflight
         try:
             await asyncio.shield(task)
+        except ProviderUnavailable as exc:   # fresh instance per waiter (shared task result)
+            raise ProviderUnavailable(str(exc)) from None
         except asyncio.CancelledError:
             if task.cancelled():      # the verifier was closed under us
                 raise ProviderUnavailable(f"{spec.label} sign-in is unavailable") from None
             raise
+
+    async def _fetch_and_store(self, spec: _OIDCSpec, st: _JwksState) -> None:
+        try:
+            keys = await self._fetch_jwks(spec)
+            st.keys, st.fetched_at = keys, self._clock()
+        finally:
+            st.inflight = None
 
     async def _fetch_jwks(self, spec: _OIDCSpec) -> dict[str, Any]:
         unavailable = ProviderUnavailable(f"{spec.label} sign-in is temporarily unavailable")

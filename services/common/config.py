@@ -63,6 +63,7 @@ class Settings:
     jwks_cache_seconds: int
     service_key: str              # HMAC key shared by services for service-identity tokens
     trusted_proxies: tuple[str, ...]
+    trusted_proxy_hops: int       # trusted proxies in front of Envoy that append to x-forwarded-for
     # outbox
     outbox_poll_seconds: float
     outbox_max_attempts: int
@@ -88,6 +89,7 @@ class Settings:
             jwks_cache_seconds=env_int("JWKS_CACHE_SECONDS", 300),
             service_key=env("SERVICE_KEY", DEV_SECRET),
             trusted_proxies=tuple(env("TRUSTED_PROXIES", "127.0.0.1,::1").split(",")),
+            trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             outbox_poll_seconds=env_float("OUTBOX_POLL_SECONDS", 2.0),
             outbox_max_attempts=env_int("OUTBOX_MAX_ATTEMPTS", 12),
         )

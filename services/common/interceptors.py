@@ -37,19 +37,21 @@ def _peer_ip(peer: str) -> str:
     return "127.0.0.1"
 
 
-def client_ip(peer: str, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
-    """The caller's address: the peer, or, when the peer is a trusted proxy (Envoy), the
-    rightmost address in x-forwarded-for that is not itself a trusted proxy."""
+def client_ip(peer: str, forwarded_for: str | None, trusted: tuple[str, ...], hops: int = 0) -> str:
+    """The caller's address. When the peer is a trusted proxy (Envoy), x-forwarded-for is
+    read from the right: Envoy appended the address it saw; `hops` more trusted proxies (a
+    load balancer in front of Envoy) appended theirs before it. With fewer entries than
+    that, the leftmost is taken. Anything unparsable falls back to the peer."""
     ip = _peer_ip(peer)
     if forwarded_for and ip in trusted:
-        for candidate in reversed([p.strip() for p in forwarded_for.split(",") if p.strip()]):
-            if candidate in trusted:
-                continue
+        chain = [p.strip() for p in forwarded_for.split(",") if p.strip()]
+        if chain:
+            candidate = chain[max(len(chain) - 1 - hops, 0)]
             try:
                 ipaddress.ip_address(candidate)
+                return candidate
             except ValueError:
-                break
-            return candidate
+                pass
     return ip
 
 
@@ -59,11 +61,13 @@ class _Call:
 
 class PlatformInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, verifier: identity.TokenVerifier, *, error_domain: str,
-                 is_public: Callable[[str], bool], trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")):
+                 is_public: Callable[[str], bool], trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1"),
+                 trusted_hops: int = 0):
         self._verifier = verifier
         self._domain = error_domain
         self._is_public = is_public
         self._trusted = trusted_proxies
+        self._hops = trusted_hops
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
@@ -119,7 +123,7 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
         call.tokens = (
             request_id_var.set(call.rid),
             deadlines.set_from_context(context),
-            client_ip_var.set(client_ip(context.peer(), md.get("x-forwarded-for"), self._trusted)),
+            client_ip_var.set(client_ip(context.peer(), md.get("x-forwarded-for"), self._trusted, self._hops)),
             identity.current_principal.set(None),
             identity.current_token.set(""),
         )

@@ -96,7 +96,8 @@ class ServiceApp:
             interceptors=[
                 telemetry.server_tracing_interceptor(),
                 interceptors.PlatformInterceptor(self.verifier, error_domain=f"{self.name}.p2p-delivery",
-                                                 is_public=registry.is_public, trusted_proxies=s.trusted_proxies),
+                                                 is_public=registry.is_public, trusted_proxies=s.trusted_proxies,
+                                                 trusted_hops=s.trusted_proxy_hops),
             ],
             options=options,
         )

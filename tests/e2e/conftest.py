@@ -1,0 +1,64 @@
+"""A real Envoy in front of the in-process auth server (tests/conftest.py)."""
+from __future__ import annotations
+
+import asyncio
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name) or str(pathlib.Path(sys.executable).parent / name)
+    assert pathlib.Path(path).exists(), f"{name} is not installed (run scripts/setup.sh)"
+    return path
+
+
+@pytest.fixture(scope="session")
+async def edge(auth_server, tmp_path_factory):
+    port, admin = free_port(), free_port()
+    cfg = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
+    subprocess.run([sys.executable, str(ROOT / "envoy" / "generate.py"), "--out", str(cfg), "--port", str(port),
+                    "--admin-port", str(admin), "--addr", f"auth={auth_server.address}"], check=True, cwd=ROOT)
+    log = open(cfg.parent / "envoy.log", "w")
+    proc = await asyncio.create_subprocess_exec(tool("envoy"), "-c", str(cfg), "--disable-hot-restart",
+                                                "--log-level", "warn", cwd=ROOT, stdout=log, stderr=log,
+                                                start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(timeout=5) as c:
+        for _ in range(200):  # ready, auth healthy, and the JWKS fetched
+            try:
+                ready = (await c.get(f"http://127.0.0.1:{admin}/ready")).status_code == 200
+                stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=cluster.auth.membership_healthy")).text
+                jwks = (await c.get(f"{base}/api/v1/auth/jwks")).status_code == 200
+                if ready and stats.strip().endswith(": 1") and jwks:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("envoy did not become ready: " + (cfg.parent / "envoy.log").read_text()[-2000:])
+    # Envoy fetches the JWKS asynchronously; give it the first fetch before tests start.
+    await asyncio.sleep(1.0)
+    yield {"base": base, "grpc": f"127.0.0.1:{port}", "admin": admin}
+    proc.terminate()
+    await proc.wait()
+    log.close()
+
+
+@pytest.fixture
+async def http(edge):
+    async with httpx.AsyncClient(base_url=edge["base"], timeout=10) as c:
+        yield c
