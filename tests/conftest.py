@@ -126,7 +126,7 @@ def stub(channel) -> auth_pb2_grpc.AuthServiceStub:
     return auth_pb2_grpc.AuthServiceStub(channel)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sql(auth_db):
     """Run SQL against the test database (read what the service recorded, e.g. outbox events)."""
     def run(query: str, *args):
