@@ -55,8 +55,10 @@ class EmailSender:
         if self.s.email_transport == "smtp":
             await asyncio.wait_for(asyncio.to_thread(self._smtp, msg), timeout=30)
         else:
+            # Local development: the message goes to the log (build/logs/auth.log under make run).
             log.info("email (log transport)", extra={"fields": {"to": msg["To"], "subject": msg["Subject"],
-                                                                "event": event.topic, "event_id": event.id}})
+                                                                "event": event.topic, "event_id": event.id,
+                                                                "body": msg.get_content()}})
 
     def _smtp(self, msg: EmailMessage) -> None:
         with smtplib.SMTP(self.s.smtp_host, self.s.smtp_port, timeout=20) as smtp:
