@@ -580,7 +580,7 @@ class AuthDomain:
         return tokens
 
     # -- sessions ------------------------------------------------------------------------------
-    async def current(self, p: Principal, for_update: bool = False, s=None) -> store.User:
+    async def current(self, p: Principal, s) -> store.User:
         """The caller's account, checking that the session is still live."""
         row = await store.user_with_session(s, uuid.UUID(p.user_id), uuid.UUID(p.session_id)) if p.session_id else None
         if row is None:

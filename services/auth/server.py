@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from p2p.auth.v1 import auth_pb2_grpc
 from services.auth.domain import AuthDomain
@@ -47,7 +48,6 @@ def build(settings: AuthSettings | None = None) -> server.ServiceApp:
                 await ring.ensure()
                 await limiter.purge_expired()
             except Exception:  # noqa: BLE001 - retried at the next tick
-                import logging
                 logging.getLogger("p2p.auth").exception("housekeeping failed")
     app.background(housekeeping)
     app.domain = domain  # for tests and benchmarks that drive the domain directly
@@ -55,4 +55,4 @@ def build(settings: AuthSettings | None = None) -> server.ServiceApp:
 
 
 if __name__ == "__main__":
-    server.run(build)
+    server.run(build, "auth")

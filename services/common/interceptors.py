@@ -21,6 +21,7 @@ from typing import Callable
 import grpc
 
 from services.common import deadlines, errors, identity
+from services.common.validation import nul_fields
 from services.common.telemetry import request_id_var
 
 log = logging.getLogger("p2p.rpc")
@@ -55,6 +56,13 @@ def client_ip(peer: str, forwarded_for: str | None, trusted: tuple[str, ...], ho
     return ip
 
 
+def reject_nul(request) -> None:
+    bad = nul_fields(request)
+    if bad:
+        raise errors.InvalidArgument("the request has invalid fields",
+                                     [(f, "must not contain NUL characters") for f in bad])
+
+
 class _Call:
     __slots__ = ("method", "started", "md", "rid", "principal", "code", "tokens")
 
@@ -85,6 +93,8 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
                 call = enter(method, metadata, context)
                 try:
                     await authenticate(call, public)
+                    if not handler.request_streaming:
+                        reject_nul(request)
                     return await inner(request, context)
                 except Exception as e:
                     await fail(call, context, e)
@@ -99,6 +109,8 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             call = enter(method, metadata, context)
             try:
                 await authenticate(call, public)
+                if not handler.request_streaming:
+                    reject_nul(request)
                 result = inner(request, context)
                 if inspect.isasyncgen(result):      # async generator handler
                     async for item in result:

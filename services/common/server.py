@@ -170,11 +170,11 @@ class ServiceApp:
         await self.stop()
 
 
-def run(build: Callable[[], ServiceApp]) -> None:
+def run(build: Callable[[], ServiceApp], service: str) -> None:
     """Entry point used by each service's server.py."""
+    s = Settings.for_service(service)
+    telemetry.setup_logging(s.log_level, s.log_json)
+
     async def main() -> None:
-        app = build()
-        await app.serve_forever()
-    s = Settings.for_service(build.__module__.split(".")[1]) if build.__module__.startswith("services.") else None
-    telemetry.setup_logging(s.log_level if s else "INFO", s.log_json if s else True)
+        await build().serve_forever()
     asyncio.run(main())

@@ -92,3 +92,29 @@ def _zones() -> frozenset[str]:
 
 def is_timezone(value: str) -> bool:
     return value in _zones()
+
+
+def nul_fields(msg, prefix: str = "") -> list[str]:
+    """Paths of string fields holding a NUL character, which PostgreSQL cannot store.
+
+    The server interceptor rejects such requests with INVALID_ARGUMENT before any handler
+    runs, so no service has to remember this rule (and none answers INTERNAL for it)."""
+    out: list[str] = []
+    for fd, value in msg.ListFields():
+        path = prefix + fd.name
+        if fd.type == fd.TYPE_STRING:
+            values = value if fd.is_repeated else (value,)
+            if any("\x00" in v for v in values):
+                out.append(path)
+        elif fd.type == fd.TYPE_MESSAGE:
+            if fd.message_type.GetOptions().map_entry:
+                for k in value:
+                    v = value[k]
+                    if (isinstance(k, str) and "\x00" in k) or (isinstance(v, str) and "\x00" in v):
+                        out.append(path)
+                    elif hasattr(v, "ListFields"):
+                        out += nul_fields(v, f"{path}[{k}].")
+            else:
+                for i, v in enumerate(value if fd.is_repeated else (value,)):
+                    out += nul_fields(v, f"{path}[{i}]." if fd.is_repeated else path + ".")
+    return out
