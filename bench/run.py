@@ -517,40 +517,60 @@ class Profiler:
         return summarize_profile(self.out)
 
 
-def summarize_profile(path: pathlib.Path, top: int = 8) -> list[str]:
-    """Top frames by inclusive samples in py-spy's collapsed-stack output (idle frames left out)."""
+_AREAS = (   # (label, test on the leaf frame's "function (path:line)") - first match wins
+    ("argon2 password hashing", lambda f, p: p.startswith("argon2/")),
+    ("OpenTelemetry", lambda f, p: p.startswith(("opentelemetry/", "trace/", "context/", "attributes/", "sdk/"))
+     or "OpenTelemetry" in f),
+    ("logging", lambda f, p: p.startswith(("logging/", "json/", "services/common/telemetry.py"))),
+    ("SQLAlchemy", lambda f, p: p.startswith("sqlalchemy/")),
+    ("psycopg", lambda f, p: p.startswith("psycopg")),
+    ("JWT / crypto", lambda f, p: p.startswith(("jwt/", "cryptography/"))),
+    ("protobuf", lambda f, p: p.startswith(("google/protobuf", "protobuf/"))),
+    ("project code (services/)", lambda f, p: p.startswith("services/")),
+    ("thread pool (asyncio.to_thread)", lambda f, p: p.startswith(("concurrent/", "threading.py"))),
+    ("asyncio + grpc core (loop, Cython, syscalls)",
+     lambda f, p: p.startswith(("asyncio/", "selectors.py", "grpc/", "contextvars", "<")) or not p),
+)
+
+
+def _frame_path(frame: str) -> str:
+    m = re.search(r"\(([^()]*):\d+\)$", frame)
+    return m.group(1) if m else ""
+
+
+def summarize_profile(path: pathlib.Path, top: int = 5) -> list[str]:
+    """Self samples by area (leaf frame) and the busiest project frames (inclusive), from
+    py-spy's collapsed stacks (`--format raw`; idle samples are not recorded by py-spy)."""
     try:
         lines = path.read_text().splitlines()
     except OSError:
         return []
-    incl: collections.Counter[str] = collections.Counter()
+    areas: collections.Counter[str] = collections.Counter()
+    project: collections.Counter[str] = collections.Counter()
     total = 0
-    idle = ("select (selectors.py", "_run_once (asyncio/base_events.py", "wait (threading.py",
-            "_worker (concurrent/futures/thread.py")
     for line in lines:
         stack, _, n = line.rpartition(" ")
         if not n.isdigit():
             continue
+        k = int(n)
         frames = stack.split(";")
-        leaf = frames[-1]
-        if any(leaf.startswith(i) for i in idle) or "poll" in leaf.split(" ")[0]:
-            continue
-        total += int(n)
-        for f in set(frames[1:]):   # frames[0] is the thread
-            incl[f] += int(n)
+        total += k
+        leaf = frames[-1] if len(frames) > 1 else ""
+        p = _frame_path(leaf)
+        if "_poll_wrapper" in frames[0]:
+            label = "grpc aio poller thread"
+        else:
+            label = next((name for name, test in _AREAS if test(leaf, p)), "other: " + (p.split("/")[0] or "?"))
+        areas[label] += k
+        for f in {f for f in frames[1:] if _frame_path(f).startswith("services/")
+                  and not _frame_path(f).startswith(("services/auth/server.py", "services/common/server.py"))}:
+            project[f] += k
     if total == 0:
         return []
-    out = [f"busy samples {total}; top frames by inclusive share (profile {path}):"]
-    skip = ("<module>", "run (asyncio/", "run_forever", "_run (asyncio/events.py", "run_until_complete",
-            "main (services/common/server.py", "serve_forever", "_bootstrap", "_bootstrap_inner", "run (threading.py")
-    shown = 0
-    for f, n in incl.most_common():
-        if any(f.startswith(s) for s in skip):
-            continue
-        out.append(f"  {100.0 * n / total:5.1f}%  {f}")
-        shown += 1
-        if shown >= top:
-            break
+    out = [f"py-spy: {total} busy samples ({path}); self time by area:"]
+    out += [f"  {100.0 * n / total:5.1f}%  {name}" for name, n in areas.most_common(8)]
+    out.append("  busiest project frames (inclusive):")
+    out += [f"  {100.0 * n / total:5.1f}%  {f}" for f, n in project.most_common(top)]
     return out
 
 
@@ -653,13 +673,14 @@ def print_notes(results: list[Result], args, wrk: str | None) -> None:
     for r in results:
         ms = r.per_call_ms(r.cpu.auth) if r.cpu else None
         if ms:
-            say(f"  {r.title}: auth process busy {100 * r.cpu.auth / r.elapsed:.0f}% of one core; at {ms:.2f} ms "
-                f"per call one core caps it at ~{1000 / ms:.0f} calls/s")
-    if any(r.name == "json-me" for r in results):
-        jm = next(r for r in results if r.name == "json-me")
-        if jm.cpu and jm.calls and jm.cpu.client / jm.elapsed > 0.8:
-            say(f"  The asyncio/httpx client used {100 * jm.cpu.client / jm.elapsed:.0f}% of a core in 'json-me': "
-                "it is (one of) the bottleneck(s) there.")
+            say(f"  {r.title}: auth process used {100 * r.cpu.auth / r.elapsed:.0f}% of a core; at {ms:.2f} ms "
+                f"per call each core it gets caps it at ~{1000 / ms:.0f} calls/s")
+    jm = next((r for r in results if r.name == "json-me" and r.cpu and r.calls), None)
+    if jm:
+        share = 100 * jm.cpu.client / jm.elapsed
+        say(f"  The httpx client of 'json-me' used {share:.0f}% of a core ({jm.per_call_ms(jm.cpu.client):.2f} ms per call, "
+            f"auth {jm.per_call_ms(jm.cpu.auth) or 0:.2f} ms): on {NCPU} shared cores that CPU is taken from the server"
+            + (", so 'json-me' understates the Envoy path; see 'wrk-me'." if share > 30 else "."))
     if not wrk and "wrk-me" in args.only:
         say("  wrk is not installed: for a load generator that is not the bottleneck on the Envoy JSON path,"
             " `apt-get install wrk` and run again.")
