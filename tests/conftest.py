@@ -85,7 +85,7 @@ def auth_env(auth_db, providers, smtp):
         "FACEBOOK_GRAPH_URL": providers["facebook"].base_url, "FACEBOOK_APP_ID": "1234567890",
         "FACEBOOK_APP_SECRET": "fb-app-secret",
         "EMAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
-        "OUTBOX_POLL_SECONDS": "0.5",
+        "OUTBOX_POLL_SECONDS": "0.5", "OTEL_TRACES_SAMPLER": "parentbased_always_on",
         # The tests play a trusted load balancer in front of Envoy: each declares its client
         # address in x-forwarded-for, so per-IP rate limits do not leak between tests.
         "TRUSTED_PROXY_HOPS": "1", "AUTH_KEY_PUBLISH_DELAY_SECONDS": "0",

@@ -243,9 +243,10 @@ def _uuid(v: str, field_name: str) -> uuid.UUID:
 
 class AuthDomain:
     def __init__(self, settings: AuthSettings, sessions, ring: keys.KeyRing, limiter: RateLimiter,
-                 social: SocialVerifier):
+                 social: SocialVerifier, reads=None):
         self.s = settings
         self.sessions = sessions
+        self.reads = reads      # psycopg pool for the hot read path
         self.ring = ring
         self.limiter = limiter
         self.social = social
@@ -592,11 +593,18 @@ class AuthDomain:
             raise PermissionDenied(f"this account is {user.status}", reason="ACCOUNT_DISABLED")
         return user
 
-    async def get_account(self, p: Principal) -> tuple[store.User, bool]:
-        async with self.sessions() as s:
-            user = await self.current(p, s=s)
-            tf = await store.two_factor_enabled(s, user.id)
-        return user, tf
+    async def get_account(self, p: Principal):
+        """The caller's account (a row with the users columns and two_factor_enabled)."""
+        try:
+            user_id, session_id = uuid.UUID(p.user_id), uuid.UUID(p.session_id)
+        except ValueError:
+            raise Unauthenticated("this session has ended; sign in again", reason="SESSION_REVOKED") from None
+        row = await store.account_for_session(self.reads, user_id, session_id)
+        if row is None or row.session_revoked_at is not None or row.deleted_at is not None:
+            raise Unauthenticated("this session has ended; sign in again", reason="SESSION_REVOKED")
+        if row.status in ("suspended", "deactivated", "deleted"):
+            raise PermissionDenied(f"this account is {row.status}", reason="ACCOUNT_DISABLED")
+        return row, row.two_factor_enabled
 
     async def validate(self, p: Principal) -> tuple[store.User, bool, list[str], list[str]]:
         user, tf = await self.get_account(p)

@@ -23,7 +23,7 @@ def build(settings: AuthSettings | None = None) -> server.ServiceApp:
                    overlap_seconds=s.key_overlap_seconds, publish_delay=s.key_publish_delay)
     social = SocialVerifier(SocialConfig.from_env())
     limiter = RateLimiter(app.sessions)
-    domain = AuthDomain(s, app.sessions, ring, limiter, social)
+    domain = AuthDomain(s, app.sessions, ring, limiter, social, reads=app.reads)
     app.add_servicer(auth_pb2_grpc.add_AuthServiceServicer_to_server, AuthServicer(domain))
     app.use_local_jwks(ring.jwks)   # auth verifies its own tokens with its own key ring
     app.on_startup(ring.ensure)

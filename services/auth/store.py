@@ -300,3 +300,23 @@ async def db_now(s: AsyncSession) -> dt.datetime:
 async def device_seen_before_any(s: AsyncSession, user_id: uuid.UUID) -> bool:
     q = select(UserSession.id).where(UserSession.user_id == user_id).limit(1)
     return (await s.execute(q)).first() is not None
+
+
+ACCOUNT_FOR_SESSION = """
+SELECT u.id, u.email, u.first_name, u.last_name, u.phone_number, u.date_of_birth, u.user_type::text,
+       u.status::text, u.verification_level::text, u.preferred_language, u.timezone, u.preferred_currency,
+       u.referral_code, u.referred_by_user_id, u.terms_accepted_at, u.privacy_accepted_at, u.created_at,
+       u.updated_at, u.deleted_at, s.revoked_at AS session_revoked_at,
+       EXISTS (SELECT 1 FROM user_two_factor_auth t WHERE t.user_id = u.id AND t.enabled) AS two_factor_enabled
+FROM users u JOIN user_sessions s ON s.user_id = u.id
+WHERE u.id = %s AND s.id = %s
+"""
+
+
+async def account_for_session(pool, user_id: uuid.UUID, session_id: uuid.UUID):
+    """The hot path of authenticated reads: the user, whether the caller's session is live and
+    whether 2FA is on, in one prepared statement on the read pool (a named tuple with the
+    users columns, or None)."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(ACCOUNT_FOR_SESSION, (user_id, session_id))
+        return await cur.fetchone()

@@ -52,6 +52,7 @@ class Settings:
     port: int
     database_url: str
     db_pool_size: int
+    workers: int                  # processes sharing the port (SO_REUSEPORT)
     grace_seconds: float
     max_message_bytes: int
     log_level: str
@@ -79,6 +80,7 @@ class Settings:
             port=spec.listen_port,
             database_url=database_url(spec.database, p),
             db_pool_size=env_int("DB_POOL_SIZE", 10),
+            workers=env_int("GRPC_WORKERS", 1),
             grace_seconds=env_float("SHUTDOWN_GRACE_SECONDS", 10.0),
             max_message_bytes=env_int("GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024),
             log_level=env("LOG_LEVEL", "INFO"),

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import subprocess
+import sys
 from typing import Awaitable, Callable
 
 import grpc
@@ -33,6 +36,7 @@ class ServiceApp:
         self.settings = settings or Settings.for_service(name)
         self.engine = db.make_engine(self.settings.database_url, self.settings.db_pool_size)
         self.sessions = db.make_sessionmaker(self.engine)
+        self.reads = db.make_read_pool(self.settings.database_url, self.settings.db_pool_size)
         self.health = health.aio.HealthServicer()
         self.verifier: identity.TokenVerifier | None = None
         self.server: grpc.aio.Server | None = None
@@ -81,6 +85,7 @@ class ServiceApp:
         telemetry.setup_tracing(self.name, s.otel_exporter)
         if self.verifier is None:
             self.use_remote_jwks()
+        await self.reads.open(wait=False)
         options = [
             ("grpc.max_receive_message_length", s.max_message_bytes),
             ("grpc.max_send_message_length", s.max_message_bytes),
@@ -90,7 +95,7 @@ class ServiceApp:
             ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
             ("grpc.http2.max_pings_without_data", 0),
             ("grpc.max_connection_age_grace_ms", int(s.grace_seconds * 1000)),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if s.workers > 1 else 0),
         ]
         self.server = grpc.aio.server(
             interceptors=[
@@ -156,25 +161,46 @@ class ServiceApp:
                 await hook()
             except Exception:  # noqa: BLE001
                 log.exception("shutdown hook failed")
+        await self.reads.close()
         await self.engine.dispose()
         log.info("stopped", extra={"fields": {"service": self.name}})
 
-    async def serve_forever(self) -> None:
+    async def serve_forever(self, on_signal: Callable[[], object] | None = None) -> None:
         await self.start()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        if on_signal is not None:
+            on_signal()
         log.info("draining", extra={"fields": {"grace_seconds": self.settings.grace_seconds}})
         await self.stop()
 
 
 def run(build: Callable[[], ServiceApp], service: str) -> None:
-    """Entry point used by each service's server.py."""
+    """Entry point used by each service's server.py.
+
+    With GRPC_WORKERS=N > 1 the process starts N-1 copies of itself that share the port
+    (SO_REUSEPORT): one event loop per core, each a full replica (own pools, health, outbox
+    dispatcher). SIGTERM/SIGINT to the first process drains it and is passed on to the others.
+    """
     s = Settings.for_service(service)
     telemetry.setup_logging(s.log_level, s.log_json)
+    children: list[subprocess.Popen] = []
+    if s.workers > 1 and "P2P_WORKER_INDEX" not in os.environ:
+        for i in range(1, s.workers):
+            children.append(subprocess.Popen([sys.executable, "-m", f"services.{service}.server"],
+                                             env={**os.environ, "P2P_WORKER_INDEX": str(i)}))
 
     async def main() -> None:
-        await build().serve_forever()
-    asyncio.run(main())
+        app = build()
+        await app.serve_forever(on_signal=lambda: [c.send_signal(signal.SIGTERM) for c in children])
+    try:
+        asyncio.run(main())
+    finally:
+        for c in children:
+            if c.poll() is None:
+                c.send_signal(signal.SIGTERM)
+        for c in children:
+            c.wait()
