@@ -23,21 +23,8 @@ mkdir -p "$LOGS" "$RUN"
 STARTUP_TIMEOUT="${STARTUP_TIMEOUT:-60}"
 GRACE="${SHUTDOWN_GRACE_SECONDS:-10}"
 
-# A process is alive if it exists and is not a zombie waiting to be reaped.
-alive() {
-  local st
-  st="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-
-# Is <pid file> a live process of ours (not a recycled pid)?
-ours() {
-  local f="$1" n pid marker
-  n="$(basename "$f" .pid)"
-  pid="$(cat "$f" 2>/dev/null)" || return 1
-  case "$n" in run) marker="scripts/run.sh" ;; envoy) marker="envoy" ;; *) marker="services.$n.server" ;; esac
-  alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"
-}
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 # --- Stopping: on Ctrl-C/SIGTERM or any exit, stop what this script started ---------------
 private_pg=0
@@ -100,7 +87,7 @@ trap stop_all EXIT
 # Refuse to start twice.
 for f in "$RUN"/*.pid; do
   [ -e "$f" ] || continue
-  if ours "$f"; then
+  if ours "$f" >/dev/null; then
     die "already running ($(basename "$f" .pid) pid $(cat "$f")); stop it with scripts/stop.sh"
   fi
   rm -f "$f"

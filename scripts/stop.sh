@@ -11,19 +11,8 @@ GRACE="${SHUTDOWN_GRACE_SECONDS:-10}"
 
 say() { printf 'stop: %s\n' "$*"; }
 
-alive() {
-  local st
-  st="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-# Prints the pid in <pid file> when it is a live process started by run.sh.
-ours() {
-  local f="$1" n pid marker
-  n="$(basename "$f" .pid)"
-  pid="$(cat "$f" 2>/dev/null)" || return 1
-  case "$n" in run) marker="scripts/run.sh" ;; envoy) marker="envoy" ;; *) marker="services.$n.server" ;; esac
-  alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" && echo "$pid"
-}
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 wait_gone() {  # wait_gone SECONDS PID...
   local deadline=$((SECONDS + $1)) p left; shift
   while [ "$SECONDS" -lt "$deadline" ]; do

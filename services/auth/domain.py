@@ -176,6 +176,10 @@ def check_device(v: Violations, device: Device | None, prefix: str = "device") -
         v.text(f"{prefix}.location", device.location, 1, 255)
 
 
+_OPTIONAL_FORMATS = {"phone_number": Violations.phone, "preferred_language": Violations.language,
+                     "timezone": Violations.timezone, "preferred_currency": Violations.currency}
+
+
 def check_profile_field(v: Violations, name: str, value, label: str = "") -> None:
     """Check one editable account field; `label` is the field path reported (default: name)."""
     if label:
@@ -187,18 +191,9 @@ def check_profile_field(v: Violations, name: str, value, label: str = "") -> Non
     if name in ("first_name", "last_name"):
         if v.required(name, value):
             v.text(name, value, 1, 100)
-    elif name == "phone_number":
+    elif name in _OPTIONAL_FORMATS:   # empty means "not given" (or "back to the default")
         if value:
-            v.phone(name, value)
-    elif name == "preferred_language":
-        if value:
-            v.language(name, value)
-    elif name == "timezone":
-        if value:
-            v.timezone(name, value)
-    elif name == "preferred_currency":
-        if value:
-            v.currency(name, value)
+            _OPTIONAL_FORMATS[name](v, name, value)
     elif name == "user_type":
         if value not in store.USER_TYPES:
             v.add(name, "must be set (UNSPECIFIED is not allowed)")
