@@ -50,7 +50,15 @@ AUTH = ServiceSpec(
     ),
 )
 
-SERVICES: tuple[ServiceSpec, ...] = (AUTH,)
+TRIPS = ServiceSpec(
+    name="trips",
+    port=3003,
+    database="trip_db",
+    grpc_services=("p2p.trips.v1.TripService",),
+    public_methods=_methods("p2p.trips.v1.TripService", "SearchTrips", "ListPopularRoutes"),
+)
+
+SERVICES: tuple[ServiceSpec, ...] = (AUTH, TRIPS)
 
 # Infrastructure methods open on every server (health checks and reflection for grpcurl).
 ALWAYS_PUBLIC_PREFIXES: tuple[str, ...] = (

@@ -79,6 +79,12 @@ class Unavailable(DomainError):
     default_reason = "UNAVAILABLE"
 
 
+class Unimplemented(DomainError):
+    """A contract method whose implementation is not available yet (listed as missing)."""
+    code = grpc.StatusCode.UNIMPLEMENTED
+    default_reason = "NOT_YET_AVAILABLE"
+
+
 class ResourceExhausted(DomainError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
     default_reason = "RATE_LIMITED"

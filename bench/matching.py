@@ -1,0 +1,209 @@
+"""Matching benchmark: `python -m bench.matching [--trips 1000000] [--requests 1000]`.
+
+Creates a fresh trip_db, loads --trips trips with COPY (routes between ~40 European cities
+with jitter, departures spread over 60 days, 90 % published and public), builds the
+indexes, then runs --requests realistic random requests (pickup and drop-off near two
+cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
+  * at the database: the MatchTrips query itself (services/trips/store.MATCH_SQL),
+  * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop,
+    a service identity token, one channel),
+and prints p50/p95/p99 for both, the mean result count, and the plan of one query
+(EXPLAIN ANALYZE, BUFFERS) to show the index use. The database is dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import pathlib
+import random
+import statistics
+import sys
+import time
+import uuid
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+for _p in (str(ROOT), str(ROOT / "gen")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import grpc  # noqa: E402
+import psycopg  # noqa: E402
+from google.type import latlng_pb2  # noqa: E402
+
+from p2p.trips.v1 import trips_pb2 as tpb  # noqa: E402
+from p2p.trips.v1 import trips_pb2_grpc  # noqa: E402
+from services.common import dbadmin, identity, migrations  # noqa: E402
+
+CITIES = {
+    "Paris": (48.8566, 2.3522), "Berlin": (52.52, 13.405), "Brussels": (50.8503, 4.3517), "Cologne": (50.9375, 6.9603),
+    "Amsterdam": (52.3676, 4.9041), "Lyon": (45.764, 4.8357), "Marseille": (43.2965, 5.3698), "Madrid": (40.4168, -3.7038),
+    "Barcelona": (41.3874, 2.1686), "Lisbon": (38.7223, -9.1393), "Milan": (45.4642, 9.19), "Rome": (41.9028, 12.4964),
+    "Vienna": (48.2082, 16.3738), "Munich": (48.1351, 11.582), "Frankfurt": (50.1109, 8.6821), "Hamburg": (53.5511, 9.9937),
+    "Prague": (50.0755, 14.4378), "Warsaw": (52.2297, 21.0122), "Zurich": (47.3769, 8.5417), "Geneva": (46.2044, 6.1432),
+    "London": (51.5072, -0.1276), "Manchester": (53.4808, -2.2426), "Dublin": (53.3498, -6.2603), "Copenhagen": (55.6761, 12.5683),
+    "Stockholm": (59.3293, 18.0686), "Oslo": (59.9139, 10.7522), "Budapest": (47.4979, 19.0402), "Bordeaux": (44.8378, -0.5792),
+    "Toulouse": (43.6047, 1.4442), "Nantes": (47.2184, -1.5536), "Lille": (50.6292, 3.0573), "Strasbourg": (48.5734, 7.7521),
+    "Stuttgart": (48.7758, 9.1829), "Rotterdam": (51.9244, 4.4777), "Antwerp": (51.2194, 4.4025), "Luxembourg": (49.6116, 6.1319),
+    "Turin": (45.0703, 7.6869), "Valencia": (39.4699, -0.3763), "Porto": (41.1579, -8.6291), "Krakow": (50.0647, 19.945),
+}
+NAMES = list(CITIES)
+COLUMNS = ("id", "traveler_id", "title", "trip_type", "status", "origin_address", "origin_coordinates",
+           "destination_address", "destination_coordinates", "route", "route_distance_m", "departure_time",
+           "arrival_time", "estimated_duration", "weight_capacity", "volume_capacity", "item_capacity",
+           "available_weight", "available_volume", "available_items", "base_price", "price_per_kg", "visibility")
+
+
+def jitter(p, km=15.0):
+    return p[0] + random.uniform(-km, km) / 111.0, p[1] + random.uniform(-km, km) / 75.0
+
+
+def rows(n: int, start: dt.datetime):
+    travelers = [uuid.uuid4() for _ in range(max(n // 20, 1))]
+    for _ in range(n):
+        a, b = random.sample(NAMES, 2)
+        o, d = jitter(CITIES[a]), jitter(CITIES[b])
+        dep = start + dt.timedelta(minutes=random.randint(0, 60 * 24 * 60))
+        hours = random.randint(2, 16)
+        w = random.choice((5000, 10000, 20000, 30000))
+        published = random.random() < 0.9
+        yield (uuid.uuid4(), random.choice(travelers), f"{a} to {b}", random.choice(("car", "train", "flight", "bus")),
+               "published" if published else random.choice(("draft", "completed", "cancelled")), a,
+               f"SRID=4326;POINT({o[1]} {o[0]})", b, f"SRID=4326;POINT({d[1]} {d[0]})",
+               f"SRID=4326;LINESTRING({o[1]} {o[0]}, {d[1]} {d[0]})", 500000, dep, dep + dt.timedelta(hours=hours),
+               hours * 60, w, 100000, 5, random.randint(0, w), 100000, 5, 1500, 200,
+               "public" if random.random() < 0.95 else "private")
+
+
+def load(url: str, n: int) -> float:
+    started = time.perf_counter()
+    start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    with psycopg.connect(url) as conn:
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY trips ({', '.join(COLUMNS)}) FROM STDIN") as cp:
+                for r in rows(n, start):
+                    cp.write_row(r)
+        conn.commit()
+        conn.execute("UPDATE trips SET route_distance_m = ST_Length(route)::int")
+        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE trips")
+    return time.perf_counter() - started
+
+
+def make_request():
+    """Pickup and drop-off near two points along a city pair's line, in order."""
+    a, b = random.sample(NAMES, 2)
+    pa, pb = CITIES[a], CITIES[b]
+    f1, f2 = sorted(random.sample([x / 10 for x in range(0, 11)], 2))
+    p = jitter((pa[0] + (pb[0] - pa[0]) * f1, pa[1] + (pb[1] - pa[1]) * f1), 10)
+    d = jitter((pa[0] + (pb[0] - pa[0]) * f2, pa[1] + (pb[1] - pa[1]) * f2), 10)
+    day = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=random.randint(1, 55))
+    return {"pickup": p, "dropoff": d, "pickup_start": day, "pickup_end": day + dt.timedelta(days=3),
+            "weight": random.randint(1000, 5000)}
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def params(r, detour):
+    from services.trips import store
+    return {"pickup": store.point(*r["pickup"]), "dropoff": store.point(*r["dropoff"]), "detour": detour,
+            "w": r["weight"], "v": 0, "n": 1, "exclude": [], "category": "", "limit": 50,
+            "pickup_start": None, "pickup_end": r["pickup_end"], "delivery_start": r["pickup_start"], "delivery_end": None}
+
+
+def db_bench(url: str, reqs, detour: int):
+    from services.trips import store
+    sql = str(store.MATCH_SQL.compile(compile_kwargs={})).replace("%", "%%")
+    import re
+    sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+    times, counts = [], []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for r in reqs[:20]:  # warm-up
+            conn.execute(sql, params(r, detour)).fetchall()
+        for r in reqs:
+            t0 = time.perf_counter()
+            got = conn.execute(sql, params(r, detour)).fetchall()
+            times.append((time.perf_counter() - t0) * 1000)
+            counts.append(len(got))
+        plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params(reqs[0], detour)).fetchall()
+    return times, counts, [p[0] for p in plan]
+
+
+async def grpc_bench(url: str, reqs, detour: int):
+    os.environ.update({"TRIPS_DATABASE_URL": url, "TRIPS_PORT": "0", "LOG_LEVEL": "WARNING",
+                       "WEATHER_REFRESH_SECONDS": "100000", "WEATHER_BASE_URL": "http://127.0.0.1:9"})
+    from services.common.config import Settings
+    from services.trips import server
+    app = server.build()
+    app.use_local_jwks(_no_keys)             # only service tokens are used here: no auth service needed
+    app._startup.clear()                     # no weather job during the measurement
+    port = await app.start(port=0)
+    token = identity.ServiceIdentity("deliveries", Settings.for_service("trips").service_key, "p2p-api").token()
+    times = []
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+            stub = trips_pb2_grpc.TripServiceStub(ch)
+            md = [("authorization", f"Bearer {token}")]
+
+            def req(r):
+                m = tpb.MatchTripsRequest(pickup=latlng_pb2.LatLng(latitude=r["pickup"][0], longitude=r["pickup"][1]),
+                                          dropoff=latlng_pb2.LatLng(latitude=r["dropoff"][0], longitude=r["dropoff"][1]),
+                                          weight_grams=r["weight"], items=1, max_detour_meters=detour, page_size=50)
+                m.pickup_window_end.FromDatetime(r["pickup_end"])
+                m.delivery_window_start.FromDatetime(r["pickup_start"])
+                return m
+            for r in reqs[:20]:
+                await stub.MatchTrips(req(r), metadata=md, timeout=10)
+            for r in reqs:
+                m = req(r)
+                t0 = time.perf_counter()
+                await stub.MatchTrips(m, metadata=md, timeout=10)
+                times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        await app.stop(grace=0.5)
+    return times
+
+
+async def _no_keys() -> dict:
+    return {"keys": []}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trips", type=int, default=1_000_000)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--detour", type=int, default=50_000, help="max detour in metres (default 50 km)")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    random.seed(args.seed)
+    admin = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:55432/postgres"
+    name = f"bench_trips_{os.getpid()}"
+    url = dbadmin.server_url(admin, name)
+    dbadmin.create_database(admin, name, ("postgis", "citext", "btree_gist", "pgcrypto"))
+    try:
+        migrations.upgrade("trips", url)
+        print(f"loading {args.trips:,} trips with COPY ...", flush=True)
+        secs = load(url, args.trips)
+        print(f"  loaded, indexed and analysed in {secs:.1f} s ({args.trips / secs:,.0f} trips/s overall)")
+        reqs = [make_request() for _ in range(args.requests)]
+        db_times, counts, plan = db_bench(url, reqs, args.detour)
+        rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
+        print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
+        print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+        for label, xs in (("database (MATCH_SQL)", db_times), ("gRPC MatchTrips", rpc_times)):
+            print(f"{label:<22} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
+        print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
+        print("\nplan of the first request:")
+        print("\n".join("  " + line for line in plan))
+    finally:
+        dbadmin.drop_database(admin, name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

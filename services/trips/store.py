@@ -1,0 +1,351 @@
+"""trip_db persistence: trips, trip_templates, trip_weather (the spec's three tables) plus
+trip_capacity_reservations (idempotent reserve/release per delivery), outbox_events and
+idempotency_keys. Weights are grams, volumes cm3, money minor units (integers)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from geoalchemy2 import Geography
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Text, and_, func, literal_column, or_, select, text, update)
+from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.outbox import outbox_table
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+TRANSPORT_TYPES = ("flight", "train", "bus", "car", "ferry", "other")
+STATUSES = ("draft", "published", "in_progress", "completed", "cancelled")
+VISIBILITIES = ("public", "private")
+TS = DateTime(timezone=True)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Trip(Base):
+    __tablename__ = "trips"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    traveler_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    trip_type: Mapped[str] = mapped_column(Enum(*TRANSPORT_TYPES, name="trip_type_enum"), nullable=False)
+    status: Mapped[str] = mapped_column(Enum(*STATUSES, name="trip_status_enum"), nullable=False, server_default="draft")
+    origin_address: Mapped[str] = mapped_column(String(500), nullable=False)
+    origin_coordinates = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
+    origin_airport: Mapped[str | None] = mapped_column(String(8))
+    origin_terminal: Mapped[str | None] = mapped_column(String(32))
+    origin_details: Mapped[str | None] = mapped_column(Text)
+    destination_address: Mapped[str] = mapped_column(String(500), nullable=False)
+    destination_coordinates = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
+    destination_airport: Mapped[str | None] = mapped_column(String(8))
+    destination_terminal: Mapped[str | None] = mapped_column(String(32))
+    destination_details: Mapped[str | None] = mapped_column(Text)
+    route = mapped_column(Geography("LINESTRING", srid=4326, spatial_index=False), nullable=False)
+    route_distance_m: Mapped[int] = mapped_column(Integer, nullable=False)
+    departure_time: Mapped[dt.datetime] = mapped_column(TS, nullable=False)
+    arrival_time: Mapped[dt.datetime] = mapped_column(TS, nullable=False)
+    # [departure, arrival] as one range, so matching can ask "underway during the pickup window" of an index.
+    schedule = mapped_column(TSTZRANGE, Computed("tstzrange(departure_time, arrival_time, '[]')", persisted=True))
+    estimated_duration: Mapped[int] = mapped_column(Integer, nullable=False)  # minutes
+    actual_departure_time: Mapped[dt.datetime | None] = mapped_column(TS)
+    actual_arrival_time: Mapped[dt.datetime | None] = mapped_column(TS)
+    weight_capacity: Mapped[int] = mapped_column(BigInteger, nullable=False)     # grams
+    volume_capacity: Mapped[int] = mapped_column(BigInteger, nullable=False)     # cm3
+    item_capacity: Mapped[int] = mapped_column(Integer, nullable=False)
+    available_weight: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    available_volume: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    available_items: Mapped[int] = mapped_column(Integer, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, server_default="EUR")
+    base_price: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")       # minor units
+    price_per_kg: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    price_per_km: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    express_multiplier: Mapped[int] = mapped_column(Integer, nullable=False, server_default="10000")  # basis points
+    fragile_multiplier: Mapped[int] = mapped_column(Integer, nullable=False, server_default="10000")
+    restrictions: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+    preferences: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+    is_recurring: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    recurring_pattern: Mapped[dict | None] = mapped_column(JSONB)
+    parent_trip_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("trips.id"))
+    visibility: Mapped[str] = mapped_column(Enum(*VISIBILITIES, name="trip_visibility_enum"), nullable=False,
+                                            server_default="public")
+    auto_accept: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    auto_accept_price: Mapped[int | None] = mapped_column(BigInteger)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    last_position = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    revised_arrival_time: Mapped[dt.datetime | None] = mapped_column(TS)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=_utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        # Matching: the route corridor of bookable public trips, by departure (btree_gist).
+        Index("ix_trips_match", "route", "schedule", postgresql_using="gist",
+              postgresql_where=text("status = 'published' AND visibility = 'public'")),
+        # Search near origin / destination (notes/postgres.md: one composite GiST index).
+        Index("ix_trips_search", "origin_coordinates", "destination_coordinates", "departure_time",
+              postgresql_using="gist", postgresql_where=text("status = 'published' AND visibility = 'public'")),
+        Index("ix_trips_traveler", "traveler_id", "created_at"),
+        Index("ix_trips_parent", "parent_trip_id"),
+    )
+
+
+class TripTemplate(Base):
+    __tablename__ = "trip_templates"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    trip_data: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    usage_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=_utcnow)
+
+
+class TripWeather(Base):
+    __tablename__ = "trip_weather"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    trip_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("trips.id"), nullable=False, unique=True)
+    origin_weather: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    destination_weather: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    travel_conditions: Mapped[str] = mapped_column(String(32), nullable=False)
+    alerts: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    fetched_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+
+
+class Reservation(Base):
+    __tablename__ = "trip_capacity_reservations"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    trip_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("trips.id"), nullable=False, index=True)
+    delivery_id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    weight_grams: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    volume_cm3: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    items: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+    released_at: Mapped[dt.datetime | None] = mapped_column(TS)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    response: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+
+
+outbox_events = outbox_table(metadata)
+
+
+# -- queries -------------------------------------------------------------------------------------
+def point(lat: float, lng: float) -> str:
+    return f"SRID=4326;POINT({lng} {lat})"
+
+
+def line(a: tuple[float, float], b: tuple[float, float]) -> str:
+    return f"SRID=4326;LINESTRING({a[1]} {a[0]}, {b[1]} {b[0]})"
+
+
+TRIP_COLUMNS = (
+    Trip,
+    func.ST_Y(func.geometry(Trip.origin_coordinates)).label("o_lat"), func.ST_X(func.geometry(Trip.origin_coordinates)).label("o_lng"),
+    func.ST_Y(func.geometry(Trip.destination_coordinates)).label("d_lat"), func.ST_X(func.geometry(Trip.destination_coordinates)).label("d_lng"),
+    func.ST_Y(func.geometry(Trip.last_position)).label("p_lat"), func.ST_X(func.geometry(Trip.last_position)).label("p_lng"),
+)
+
+
+async def route_length(s: AsyncSession, a: tuple[float, float], b: tuple[float, float]) -> int:
+    return int((await s.execute(select(func.ST_Length(func.ST_GeogFromText(line(a, b)))))).scalar_one())
+
+
+async def trip_row(s: AsyncSession, trip_id: uuid.UUID, for_update: bool = False):
+    q = select(*TRIP_COLUMNS).where(Trip.id == trip_id)
+    if for_update:
+        q = q.with_for_update(of=Trip)
+    return (await s.execute(q)).first()
+
+
+async def trips_page(s: AsyncSession, where, limit: int, after: tuple[dt.datetime, uuid.UUID] | None, order_desc=True):
+    q = select(*TRIP_COLUMNS).where(*where)
+    if order_desc:
+        if after:
+            q = q.where(func.row(Trip.created_at, Trip.id) < func.row(after[0], after[1]))
+        q = q.order_by(Trip.created_at.desc(), Trip.id.desc())
+    else:
+        if after:
+            q = q.where(func.row(Trip.departure_time, Trip.id) > func.row(after[0], after[1]))
+        q = q.order_by(Trip.departure_time, Trip.id)
+    return list((await s.execute(q.limit(limit))).all())
+
+
+def near(col, lat: float, lng: float, radius: int):
+    return func.ST_DWithin(col, func.ST_GeogFromText(point(lat, lng)), radius)
+
+
+async def series_after(s: AsyncSession, root_id: uuid.UUID, departure: dt.datetime) -> list[Trip]:
+    q = (select(Trip).where(or_(Trip.parent_trip_id == root_id, Trip.id == root_id), Trip.departure_time >= departure)
+         .with_for_update())
+    return list((await s.execute(q)).scalars())
+
+
+async def live_reservations(s: AsyncSession, trip_id: uuid.UUID) -> list[Reservation]:
+    q = select(Reservation).where(Reservation.trip_id == trip_id, Reservation.released_at.is_(None))
+    return list((await s.execute(q)).scalars())
+
+
+async def reservation(s: AsyncSession, delivery_id: str, for_update: bool = False) -> Reservation | None:
+    q = select(Reservation).where(Reservation.delivery_id == delivery_id)
+    if for_update:
+        q = q.with_for_update()
+    return (await s.execute(q)).scalar_one_or_none()
+
+
+async def take_capacity(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int):
+    """Atomically decrement available capacity if it suffices; None when it does not."""
+    q = (update(Trip).where(Trip.id == trip_id, Trip.available_weight >= w, Trip.available_volume >= v,
+                            Trip.available_items >= n, Trip.status.in_(("published", "in_progress")))
+         .values(available_weight=Trip.available_weight - w, available_volume=Trip.available_volume - v,
+                 available_items=Trip.available_items - n)
+         .returning(Trip.available_weight, Trip.available_volume, Trip.available_items))
+    return (await s.execute(q)).first()
+
+
+async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int):
+    q = (update(Trip).where(Trip.id == trip_id)
+         .values(available_weight=func.least(Trip.available_weight + w, Trip.weight_capacity),
+                 available_volume=func.least(Trip.available_volume + v, Trip.volume_capacity),
+                 available_items=func.least(Trip.available_items + n, Trip.item_capacity))
+         .returning(Trip.available_weight, Trip.available_volume, Trip.available_items))
+    return (await s.execute(q)).first()
+
+
+MATCH_SQL = text("""
+WITH p AS (SELECT ST_GeogFromText(:pickup) AS g, ST_GeomFromEWKT(:pickup) AS m),
+     d AS (SELECT ST_GeogFromText(:dropoff) AS g, ST_GeomFromEWKT(:dropoff) AS m)
+SELECT t.id,
+       ST_Distance(t.route, p.g)::int AS pickup_detour,
+       ST_Distance(t.route, d.g)::int AS dropoff_detour,
+       ST_LineLocatePoint(t.route::geometry, p.m) AS pickup_fraction,
+       ST_LineLocatePoint(t.route::geometry, d.m) AS dropoff_fraction
+FROM trips t, p, d
+WHERE t.status = 'published' AND t.visibility = 'public'
+  AND ST_DWithin(t.route, p.g, :detour) AND ST_DWithin(t.route, d.g, :detour)
+  AND t.schedule && tstzrange(GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()),
+                              COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'), '[]')
+  AND (CAST(:delivery_start AS timestamptz) IS NULL OR t.arrival_time >= CAST(:delivery_start AS timestamptz))
+  AND (CAST(:delivery_end AS timestamptz) IS NULL OR t.departure_time <= CAST(:delivery_end AS timestamptz))
+  AND t.available_weight >= :w AND t.available_volume >= :v AND t.available_items >= :n
+  AND NOT (t.traveler_id = ANY(CAST(:exclude AS uuid[])))
+  AND (CAST(:category AS text) = '' OR (
+        NOT (t.restrictions -> 'refused_categories' ? CAST(:category AS text))
+        AND (jsonb_array_length(COALESCE(t.restrictions -> 'accepted_categories', '[]'::jsonb)) = 0
+             OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
+  AND ST_LineLocatePoint(t.route::geometry, p.m) < ST_LineLocatePoint(t.route::geometry, d.m)
+ORDER BY ST_Distance(t.route, p.g) + ST_Distance(t.route, d.g), t.departure_time
+LIMIT :limit
+""")
+
+
+async def match(s: AsyncSession, *, pickup: str, dropoff: str, detour: int, windows: dict, w: int, v: int, n: int,
+                exclude: list[uuid.UUID], category: str, limit: int):
+    rows = (await s.execute(MATCH_SQL, {"pickup": pickup, "dropoff": dropoff, "detour": detour, "w": w, "v": v,
+                                        "n": n, "exclude": exclude, "category": category, "limit": limit,
+                                        **windows})).all()
+    if not rows:
+        return []
+    trips = {r.Trip.id: r for r in (await s.execute(select(*TRIP_COLUMNS).where(Trip.id.in_([r.id for r in rows])))).all()}
+    return [(trips[r.id], r) for r in rows]
+
+
+POPULAR_SQL = text("""
+SELECT round(ST_Y(origin_coordinates::geometry)::numeric, 1)::float8 AS o_lat,
+       round(ST_X(origin_coordinates::geometry)::numeric, 1)::float8 AS o_lng,
+       round(ST_Y(destination_coordinates::geometry)::numeric, 1)::float8 AS d_lat,
+       round(ST_X(destination_coordinates::geometry)::numeric, 1)::float8 AS d_lng,
+       min(origin_address) AS origin_address, min(destination_address) AS destination_address,
+       count(*)::int AS trips, percentile_disc(0.5) WITHIN GROUP (ORDER BY base_price) AS median_price,
+       min(currency) AS currency,
+       mode() WITHIN GROUP (ORDER BY extract(isodow FROM departure_time)::int) AS weekday
+FROM trips
+WHERE status IN ('published', 'in_progress', 'completed') AND visibility = 'public'
+  AND (CAST(:traveler AS uuid) IS NULL OR traveler_id = CAST(:traveler AS uuid))
+GROUP BY 1, 2, 3, 4
+ORDER BY trips DESC, 1, 2, 3, 4
+LIMIT :limit
+""")
+
+
+async def popular_routes(s: AsyncSession, limit: int, traveler: uuid.UUID | None = None):
+    return (await s.execute(POPULAR_SQL, {"limit": limit, "traveler": traveler})).all()
+
+
+async def statistics(s: AsyncSession, traveler: uuid.UUID):
+    by_status = dict((await s.execute(select(Trip.status, func.count()).where(Trip.traveler_id == traveler)
+                                      .group_by(Trip.status))).all())
+    distance = (await s.execute(select(func.coalesce(func.sum(Trip.route_distance_m), 0))
+                                .where(Trip.traveler_id == traveler, Trip.status == "completed"))).scalar_one()
+    top = (await s.execute(select(Trip.origin_address, Trip.destination_address, func.count().label("n"))
+                           .where(Trip.traveler_id == traveler).group_by(Trip.origin_address, Trip.destination_address)
+                           .order_by(literal_column("n").desc()).limit(5))).all()
+    return by_status, int(distance), top
+
+
+async def templates_page(s: AsyncSession, user_id: uuid.UUID, limit: int, after):
+    q = select(TripTemplate).where(TripTemplate.user_id == user_id)
+    if after:
+        q = q.where(func.row(TripTemplate.created_at, TripTemplate.id) < func.row(after[0], after[1]))
+    q = q.order_by(TripTemplate.created_at.desc(), TripTemplate.id.desc()).limit(limit)
+    return list((await s.execute(q)).scalars())
+
+
+async def template(s: AsyncSession, template_id: uuid.UUID, for_update: bool = False) -> TripTemplate | None:
+    q = select(TripTemplate).where(TripTemplate.id == template_id)
+    if for_update:
+        q = q.with_for_update()
+    return (await s.execute(q)).scalar_one_or_none()
+
+
+async def weather(s: AsyncSession, trip_id: uuid.UUID) -> TripWeather | None:
+    return (await s.execute(select(TripWeather).where(TripWeather.trip_id == trip_id))).scalar_one_or_none()
+
+
+async def save_weather(s: AsyncSession, trip_id: uuid.UUID, origin: dict, destination: dict, conditions: str,
+                       alerts: list[str]) -> None:
+    stmt = insert(TripWeather).values(trip_id=trip_id, origin_weather=origin, destination_weather=destination,
+                                      travel_conditions=conditions, alerts=alerts, fetched_at=func.now())
+    await s.execute(stmt.on_conflict_do_update(index_elements=[TripWeather.trip_id], set_={
+        "origin_weather": stmt.excluded.origin_weather, "destination_weather": stmt.excluded.destination_weather,
+        "travel_conditions": stmt.excluded.travel_conditions, "alerts": stmt.excluded.alerts,
+        "fetched_at": func.now()}))
+
+
+async def trips_missing_weather(s: AsyncSession, limit: int = 20) -> list:
+    q = (select(*TRIP_COLUMNS).outerjoin(TripWeather, TripWeather.trip_id == Trip.id)
+         .where(TripWeather.id.is_(None), Trip.status.in_(("draft", "published")),
+                Trip.departure_time < func.now() + text("interval '14 days'"), Trip.departure_time > func.now())
+         .limit(limit))
+    return list((await s.execute(q)).all())
+
+
+async def idempotent_response(s: AsyncSession, key: str) -> bytes | None:
+    return (await s.execute(select(IdempotencyKey.response).where(IdempotencyKey.key == key))).scalar_one_or_none()
+
+
+async def save_idempotent_response(s: AsyncSession, key: str, response: bytes) -> None:
+    await s.execute(insert(IdempotencyKey).values(key=key, response=response).on_conflict_do_nothing())
+
+
+async def db_now(s: AsyncSession) -> dt.datetime:
+    return (await s.execute(select(func.now()))).scalar_one()
