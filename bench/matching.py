@@ -113,7 +113,7 @@ def params(r, detour):
     from services.trips import store
     return {"pickup": store.point(*r["pickup"]), "dropoff": store.point(*r["dropoff"]), "detour": detour,
             "w": r["weight"], "v": 0, "n": 1, "exclude": [], "category": "", "limit": 50,
-            "pickup_start": None, "pickup_end": r["pickup_end"], "delivery_start": r["pickup_start"], "delivery_end": None}
+            "pickup_start": r["pickup_start"], "pickup_end": r["pickup_end"], "delivery_start": None, "delivery_end": None}
 
 
 def db_bench(url: str, reqs, detour: int):
@@ -155,7 +155,7 @@ async def grpc_bench(url: str, reqs, detour: int):
                                           dropoff=latlng_pb2.LatLng(latitude=r["dropoff"][0], longitude=r["dropoff"][1]),
                                           weight_grams=r["weight"], items=1, max_detour_meters=detour, page_size=50)
                 m.pickup_window_end.FromDatetime(r["pickup_end"])
-                m.delivery_window_start.FromDatetime(r["pickup_start"])
+                m.pickup_window_start.FromDatetime(r["pickup_start"])
                 return m
             for r in reqs[:20]:
                 await stub.MatchTrips(req(r), metadata=md, timeout=10)
