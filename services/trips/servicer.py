@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from google.protobuf import timestamp_pb2
+from google.protobuf import json_format, timestamp_pb2
 from google.type import latlng_pb2
 
 from p2p.common.v1 import common_pb2 as cpb
@@ -22,7 +22,11 @@ STATUS_PB = {v: k for k, v in STATUS.items()}
 VISIBILITY = {pb.TRIP_VISIBILITY_PUBLIC: "public", pb.TRIP_VISIBILITY_PRIVATE: "private"}
 VISIBILITY_PB = {v: k for k, v in VISIBILITY.items()}
 FREQUENCY = {pb.RECURRENCE_FREQUENCY_DAILY: "daily", pb.RECURRENCE_FREQUENCY_WEEKLY: "weekly"}
-EXPORT = {pb.EXPORT_FORMAT_JSON: "json", pb.EXPORT_FORMAT_CSV: "csv"}
+FREQUENCY_PB = {v: k for k, v in FREQUENCY.items()}
+EXPORT = {pb.EXPORT_FORMAT_JSON: "json", pb.EXPORT_FORMAT_CSV: "csv", pb.EXPORT_FORMAT_PDF: "pdf"}
+WEATHER_STATUS_PB = {"available": pb.WEATHER_STATUS_AVAILABLE, "pending": pb.WEATHER_STATUS_PENDING,
+                     "unavailable": pb.WEATHER_STATUS_UNAVAILABLE,
+                     "not_yet_available": pb.WEATHER_STATUS_NOT_YET_AVAILABLE}
 
 
 def ts(v: dt.datetime | None):
@@ -33,14 +37,14 @@ def ts(v: dt.datetime | None):
     return t
 
 
-def when(msg, field: str) -> dt.datetime | None:
+def when(msg, field: str, label: str | None = None) -> dt.datetime | None:
     if not msg.HasField(field):
         return None
     t = getattr(msg, field)
     try:
         return t.ToDatetime(tzinfo=dt.timezone.utc)
     except (ValueError, OverflowError):
-        raise InvalidArgument("the request has invalid fields", [(field, "is not a valid timestamp")]) from None
+        raise InvalidArgument("the request has invalid fields", [(label or field, "is not a valid timestamp")]) from None
 
 
 def ll(msg, field: str) -> tuple[float, float] | None:
@@ -50,8 +54,16 @@ def ll(msg, field: str) -> tuple[float, float] | None:
     return p.latitude, p.longitude
 
 
+def latlng(lat, lng) -> latlng_pb2.LatLng | None:
+    return None if lat is None else latlng_pb2.LatLng(latitude=lat, longitude=lng)
+
+
 def money(amount: int, currency: str) -> cpb.Money:
     return cpb.Money(amount_minor=amount, currency_code=currency)
+
+
+def series_scope(scope: int) -> bool:
+    return scope == pb.CANCEL_SCOPE_SERIES
 
 
 def endpoint_in(e: pb.Endpoint, present: bool) -> d.Endpoint | None:
@@ -61,32 +73,36 @@ def endpoint_in(e: pb.Endpoint, present: bool) -> d.Endpoint | None:
                       e.place.HasField("location"), e.airport.upper(), e.terminal, e.details)
 
 
-def trip_in(t: pb.Trip) -> d.TripInput:
+def trip_in(t: pb.Trip, label: str = "trip") -> d.TripInput:
     p = t.pricing
-    currency = p.base_price.currency_code or p.price_per_kg.currency_code or p.price_per_km.currency_code or "EUR"
+    money_fields = [p.base_price, p.price_per_kg, p.price_per_km] + ([t.auto_accept_price] if t.HasField("auto_accept_price") else [])
+    currencies = [m.currency_code for m in money_fields if m.currency_code]
     r = t.restrictions
     rec = None
     if t.HasField("recurrence"):
         rec = d.Recurrence(FREQUENCY.get(t.recurrence.frequency, ""), t.recurrence.interval or 1,
-                           list(t.recurrence.weekdays), when(t.recurrence, "until"))
+                           list(t.recurrence.weekdays), when(t.recurrence, "until", f"{label}.recurrence.until"),
+                           t.recurrence.time_zone)
     return d.TripInput(
-        title=t.title, description=t.description, transport_type=TRANSPORT.get(t.transport_type, ""),
+        title=t.title.strip(), description=t.description, transport_type=TRANSPORT.get(t.transport_type, ""),
         origin=endpoint_in(t.origin, t.HasField("origin")), destination=endpoint_in(t.destination, t.HasField("destination")),
-        departure=when(t, "departure_time"), arrival=when(t, "arrival_time"),
+        departure=when(t, "departure_time", f"{label}.departure_time"),
+        arrival=when(t, "arrival_time", f"{label}.arrival_time"),
         weight_grams=t.capacity.weight_grams, volume_cm3=t.capacity.volume_cm3, items=t.capacity.items,
-        pricing=d.Pricing(currency, p.base_price.amount_minor, p.price_per_kg.amount_minor, p.price_per_km.amount_minor,
-                          p.express_multiplier_bp or 10000, p.fragile_multiplier_bp or 10000),
-        restrictions={"accepted_categories": [c.lower() for c in r.accepted_categories],
-                      "refused_categories": [c.lower() for c in r.refused_categories],
+        pricing=d.Pricing(currencies[0] if currencies else "", p.base_price.amount_minor, p.price_per_kg.amount_minor,
+                          p.price_per_km.amount_minor, p.express_multiplier_bp or 10000, p.fragile_multiplier_bp or 10000),
+        restrictions={"accepted_categories": sorted({c.strip().lower() for c in r.accepted_categories}),
+                      "refused_categories": sorted({c.strip().lower() for c in r.refused_categories}),
                       "max_item_weight_grams": r.max_item_weight_grams, "fragile_ok": r.fragile_ok,
                       "perishable_ok": r.perishable_ok},
         preferences={"instant_booking": t.preferences.instant_booking,
                      "meeting_preference": t.preferences.meeting_preference,
                      "languages": list(t.preferences.languages)},
-        visibility=VISIBILITY.get(t.visibility, "public" if t.visibility == 0 else ""),
+        visibility=VISIBILITY.get(t.visibility, ""),
         auto_accept=t.auto_accept,
         auto_accept_price=t.auto_accept_price.amount_minor if t.HasField("auto_accept_price") else None,
-        tags=list(t.tags), recurrence=rec)
+        tags=list(dict.fromkeys(x.strip().lower() for x in t.tags)), recurrence=rec, currencies=currencies,
+        duration_minutes=t.estimated_duration_minutes)
 
 
 def endpoint_pb(address, lat, lng, airport, terminal, details) -> pb.Endpoint:
@@ -94,10 +110,20 @@ def endpoint_pb(address, lat, lng, airport, terminal, details) -> pb.Endpoint:
                        airport=airport or "", terminal=terminal or "", details=details or "")
 
 
+def restrictions_pb(r: dict) -> pb.Restrictions:
+    return pb.Restrictions(accepted_categories=r.get("accepted_categories", []),
+                           refused_categories=r.get("refused_categories", []),
+                           max_item_weight_grams=r.get("max_item_weight_grams", 0),
+                           fragile_ok=r.get("fragile_ok", False), perishable_ok=r.get("perishable_ok", False))
+
+
+def preferences_pb(prefs: dict) -> pb.Preferences:
+    return pb.Preferences(instant_booking=prefs.get("instant_booking", False),
+                          meeting_preference=prefs.get("meeting_preference", ""), languages=prefs.get("languages", []))
+
+
 def trip_pb(row) -> pb.Trip:
     t = row.Trip
-    r = t.restrictions or {}
-    prefs = t.preferences or {}
     out = pb.Trip(
         id=str(t.id), traveler_id=str(t.traveler_id), title=t.title, description=t.description,
         transport_type=TRANSPORT_PB[t.trip_type], status=STATUS_PB[t.status],
@@ -112,31 +138,41 @@ def trip_pb(row) -> pb.Trip:
         pricing=pb.Pricing(base_price=money(t.base_price, t.currency), price_per_kg=money(t.price_per_kg, t.currency),
                            price_per_km=money(t.price_per_km, t.currency), express_multiplier_bp=t.express_multiplier,
                            fragile_multiplier_bp=t.fragile_multiplier),
-        restrictions=pb.Restrictions(accepted_categories=r.get("accepted_categories", []),
-                                     refused_categories=r.get("refused_categories", []),
-                                     max_item_weight_grams=r.get("max_item_weight_grams", 0),
-                                     fragile_ok=r.get("fragile_ok", False), perishable_ok=r.get("perishable_ok", False)),
-        preferences=pb.Preferences(instant_booking=prefs.get("instant_booking", False),
-                                   meeting_preference=prefs.get("meeting_preference", ""),
-                                   languages=prefs.get("languages", [])),
+        restrictions=restrictions_pb(t.restrictions or {}), preferences=preferences_pb(t.preferences or {}),
         parent_trip_id=str(t.parent_trip_id or ""), visibility=VISIBILITY_PB[t.visibility], auto_accept=t.auto_accept,
         auto_accept_price=money(t.auto_accept_price, t.currency) if t.auto_accept_price else None, tags=t.tags,
         route_distance_meters=t.route_distance_m, create_time=ts(t.created_at), update_time=ts(t.updated_at),
         cancel_time=ts(t.cancelled_at), cancellation_reason=t.cancellation_reason or "",
-        revised_arrival_time=ts(t.revised_arrival_time))
-    if t.is_recurring and t.recurring_pattern:
+        revised_arrival_time=ts(t.revised_arrival_time), last_position=latlng(row.p_lat, row.p_lng),
+        is_recurring=t.is_recurring, publish_time=ts(t.published_at), position_update_time=ts(t.position_updated_at),
+        status_note=t.status_note or "")
+    if t.recurring_pattern:
         rp = t.recurring_pattern
         out.recurrence.CopyFrom(pb.Recurrence(
-            frequency={"daily": pb.RECURRENCE_FREQUENCY_DAILY, "weekly": pb.RECURRENCE_FREQUENCY_WEEKLY}[rp["frequency"]],
-            interval=rp.get("interval", 1), weekdays=rp.get("weekdays", []),
-            until=ts(dt.datetime.fromisoformat(rp["until"])) if rp.get("until") else None))
-    if row.p_lat is not None:
-        out.last_position.CopyFrom(latlng_pb2.LatLng(latitude=row.p_lat, longitude=row.p_lng))
+            frequency=FREQUENCY_PB[rp["frequency"]], interval=rp.get("interval", 1), weekdays=rp.get("weekdays", []),
+            until=ts(dt.datetime.fromisoformat(rp["until"])) if rp.get("until") else None,
+            time_zone=rp.get("time_zone") or ""))
     return out
 
 
+def input_pb(t: d.TripInput) -> pb.Trip:
+    """A template's trip data (no times, status or identity)."""
+    o, dd, pr = t.origin, t.destination, t.pricing
+    return pb.Trip(
+        title=t.title, description=t.description, transport_type=TRANSPORT_PB.get(t.transport_type, 0),
+        origin=endpoint_pb(o.address, o.lat, o.lng, o.airport, o.terminal, o.details),
+        destination=endpoint_pb(dd.address, dd.lat, dd.lng, dd.airport, dd.terminal, dd.details),
+        estimated_duration_minutes=t.duration_minutes,
+        capacity=pb.Capacity(weight_grams=t.weight_grams, volume_cm3=t.volume_cm3, items=t.items),
+        pricing=pb.Pricing(base_price=money(pr.base, pr.currency), price_per_kg=money(pr.per_kg, pr.currency),
+                           price_per_km=money(pr.per_km, pr.currency), express_multiplier_bp=pr.express_bp,
+                           fragile_multiplier_bp=pr.fragile_bp),
+        restrictions=restrictions_pb(t.restrictions), preferences=preferences_pb(t.preferences),
+        visibility=VISIBILITY_PB.get(t.visibility, 0), auto_accept=t.auto_accept,
+        auto_accept_price=money(t.auto_accept_price, pr.currency) if t.auto_accept_price else None, tags=t.tags)
+
+
 def trip_dict(row) -> dict:
-    from google.protobuf import json_format
     return json_format.MessageToDict(trip_pb(row), preserving_proto_field_name=True)
 
 
@@ -147,27 +183,31 @@ def route_pb(r) -> pb.PopularRoute:
                            median_base_price=money(int(r.median_price or 0), r.currency))
 
 
+def report_pb(x: dict | None) -> pb.WeatherReport | None:
+    if not x:
+        return None
+    return pb.WeatherReport(temperature_celsius=x["temperature_celsius"], precipitation_mm=x["precipitation_mm"],
+                            wind_speed_kmh=x["wind_speed_kmh"], weather_code=x["weather_code"], summary=x["summary"],
+                            time=ts(dt.datetime.fromisoformat(x["time"])),
+                            max_precipitation_mm=x.get("max_precipitation_mm", x["precipitation_mm"]),
+                            max_wind_speed_kmh=x.get("max_wind_speed_kmh", x["wind_speed_kmh"]))
+
+
 class TripServicer(trips_pb2_grpc.TripServiceServicer):
     def __init__(self, domain: d.TripsDomain):
         self.d = domain
 
+    async def _trip(self, p, trip_id) -> pb.Trip:
+        return trip_pb(await self.d.get(p, str(trip_id)))
+
+    # -- trips --------------------------------------------------------------------------------
     async def CreateTrip(self, request, context):
         p = require_user()
-        key = f"CreateTrip:{p.user_id}:{request.request_id}" if request.request_id else ""
-        if key:
-            if len(request.request_id) > 100:
-                raise InvalidArgument("the request has invalid fields", [("request_id", "must be at most 100 characters")])
-            stored = await self.d.remembered(key)
-            if stored is not None:
-                return pb.Trip.FromString(stored)
-        trip_id = await self.d.create(p, trip_in(request.trip), request.publish)
-        resp = trip_pb(await self.d.get(p, str(trip_id)))
-        if key:
-            await self.d.remember(key, resp.SerializeToString())
-        return resp
+        key = self.d.request_key("CreateTrip", p, request.request_id)
+        return await self._trip(p, await self.d.create(p, trip_in(request.trip), request.publish, key))
 
     async def GetTrip(self, request, context):
-        return trip_pb(await self.d.get(caller(), request.trip_id))
+        return trip_pb(await self.d.get(caller(), request.trip_id, request.share_token))
 
     async def ListMyTrips(self, request, context):
         statuses = []
@@ -175,101 +215,73 @@ class TripServicer(trips_pb2_grpc.TripServiceServicer):
             if s not in STATUS:
                 raise InvalidArgument("the request has invalid fields", [(f"statuses[{i}]", "unknown trip status")])
             statuses.append(STATUS[s])
-        rows, nxt = await self.d.list_mine(require_user(), statuses, request.page_size, request.page_token)
+        rows, nxt = await self.d.list_mine(require_user(), statuses, request.series_id, request.page_size,
+                                           request.page_token)
         return pb.ListTripsResponse(trips=[trip_pb(r) for r in rows], next_page_token=nxt)
 
     async def UpdateTrip(self, request, context):
         return trip_pb(await self.d.update(require_user(), request.trip.id, trip_in(request.trip),
-                                           list(request.update_mask.paths)))
+                                           list(request.update_mask.paths), series_scope(request.scope)))
 
     async def CancelTrip(self, request, context):
-        return trip_pb(await self.d.transition(require_user(), request.trip_id, "cancel", reason=request.reason,
-                                               series=request.scope == pb.CANCEL_SCOPE_SERIES))
+        return trip_pb(await self.d.transition(require_user(), request.trip_id, "cancel", reason=request.reason.strip(),
+                                               series=series_scope(request.scope)))
 
     async def PublishTrip(self, request, context):
-        return trip_pb(await self.d.transition(require_user(), request.trip_id, "publish"))
+        return trip_pb(await self.d.transition(require_user(), request.trip_id, "publish",
+                                               series=series_scope(request.scope)))
 
     async def StartTrip(self, request, context):
-        return trip_pb(await self.d.transition(require_user(), request.trip_id, "start", position=ll(request, "position")))
+        return trip_pb(await self.d.transition(require_user(), request.trip_id, "start", position=ll(request, "position"),
+                                               at=when(request, "actual_departure_time")))
 
     async def CompleteTrip(self, request, context):
-        return trip_pb(await self.d.transition(require_user(), request.trip_id, "complete"))
+        return trip_pb(await self.d.transition(require_user(), request.trip_id, "complete",
+                                               position=ll(request, "position"), at=when(request, "actual_arrival_time")))
 
     async def ReportTripStatus(self, request, context):
         return trip_pb(await self.d.report_status(require_user(), request.trip_id, ll(request, "position"),
-                                                  when(request, "revised_arrival_time")))
+                                                  when(request, "revised_arrival_time"), request.note.strip()))
 
     async def SearchTrips(self, request, context):
+        price = None
+        if request.HasField("max_base_price"):
+            price = (request.max_base_price.amount_minor, request.max_base_price.currency_code)
         rows, nxt = await self.d.search(
-            ll(request, "origin"), ll(request, "destination"), request.radius_meters, when(request, "depart_after"),
-            when(request, "depart_before"), request.min_weight_grams, TRANSPORT.get(request.transport_type, ""),
+            ll(request, "origin"), ll(request, "destination"), request.radius_meters, request.destination_radius_meters,
+            when(request, "depart_after"), when(request, "depart_before"), request.min_weight_grams,
+            request.min_volume_cm3, request.min_items, TRANSPORT.get(request.transport_type, ""), price,
             request.page_size, request.page_token)
         return pb.ListTripsResponse(trips=[trip_pb(r) for r in rows], next_page_token=nxt)
 
+    # -- insights -----------------------------------------------------------------------------
     async def GetTripAnalytics(self, request, context):
         a = await self.d.analytics(require_user(), request.trip_id)
         t = a["trip"]
         return pb.TripAnalytics(
-            trip_id=str(t.id), reservations=a["reservations"],
+            trip_id=str(t.id), reservations=a["reservations"], released_reservations=a["released"],
+            status=STATUS_PB[t.status],
+            capacity=pb.Capacity(weight_grams=t.weight_capacity, volume_cm3=t.volume_capacity, items=t.item_capacity),
             reserved=pb.Capacity(weight_grams=a["weight"], volume_cm3=a["volume"], items=a["items"]),
             weight_utilisation_bp=a["utilisation_bp"], estimated_earnings=money(a["earnings"], t.currency),
-            timeline=[pb.TripEvent(kind=k, time=ts(w)) for k, w in a["timeline"]])
+            timeline=[pb.TripEvent(kind=e.kind, time=ts(e.created_at), detail=e.detail, position=latlng(e.lat, e.lng))
+                      for e in a["timeline"]])
 
     async def ListTripReviews(self, request, context):
         require_user()
-        raise Unimplemented("trip reviews come from the users service, which is not built yet")
+        raise Unimplemented("trip reviews come from the users service, which is not built yet",
+                            reason="REVIEWS_NOT_AVAILABLE")
 
     async def ShareTrip(self, request, context):
-        url, deep, png = await self.d.share(require_user(), request.trip_id)
-        return pb.ShareTripResponse(share_url=url, deep_link=deep, qr_code_png=png)
+        url, deep, png, token = await self.d.share(require_user(), request.trip_id)
+        return pb.ShareTripResponse(share_url=url, deep_link=deep, qr_code_png=png, share_token=token)
 
     async def DuplicateTrip(self, request, context):
         p = require_user()
-        new_id = await self.d.duplicate(p, request.trip_id, when(request, "departure_time"), when(request, "arrival_time"))
-        return trip_pb(await self.d.get(p, str(new_id)))
-
-    async def ListTripTemplates(self, request, context):
-        rows, nxt = await self.d.list_templates(require_user(), request.page_size, request.page_token)
-        return pb.ListTripTemplatesResponse(templates=[self._template(t) for t in rows], next_page_token=nxt)
-
-    def _template(self, t) -> pb.TripTemplate:
-        data = self.d.template_input(t)
-        o, dd = data.origin, data.destination
-        trip = pb.Trip(
-            title=data.title, description=data.description, transport_type=TRANSPORT_PB.get(data.transport_type, 0),
-            origin=endpoint_pb(o.address, o.lat, o.lng, o.airport, o.terminal, o.details),
-            destination=endpoint_pb(dd.address, dd.lat, dd.lng, dd.airport, dd.terminal, dd.details),
-            capacity=pb.Capacity(weight_grams=data.weight_grams, volume_cm3=data.volume_cm3, items=data.items),
-            pricing=pb.Pricing(base_price=money(data.pricing.base, data.pricing.currency),
-                               price_per_kg=money(data.pricing.per_kg, data.pricing.currency),
-                               price_per_km=money(data.pricing.per_km, data.pricing.currency),
-                               express_multiplier_bp=data.pricing.express_bp,
-                               fragile_multiplier_bp=data.pricing.fragile_bp),
-            visibility=VISIBILITY_PB.get(data.visibility, 0), tags=data.tags)
-        return pb.TripTemplate(id=str(t.id), name=t.name, trip=trip, usage_count=t.usage_count,
-                               last_use_time=ts(t.last_used_at), create_time=ts(t.created_at))
-
-    async def CreateTripTemplate(self, request, context):
-        src = request.WhichOneof("source")
-        tpl = await self.d.save_template(require_user(), request.name, request.trip_id if src == "trip_id" else "",
-                                         trip_in(request.trip) if src == "trip" else None)
-        return self._template(tpl)
-
-    async def CreateTripFromTemplate(self, request, context):
-        p = require_user()
-        v_dep, v_arr = when(request, "departure_time"), when(request, "arrival_time")
-        trip_id = await self.d.from_template(p, request.template_id, v_dep, v_arr)
-        return trip_pb(await self.d.get(p, str(trip_id)))
-
-    async def ListPopularRoutes(self, request, context):
-        return pb.ListPopularRoutesResponse(routes=[route_pb(r) for r in await self.d.popular(request.limit)])
-
-    async def GetTripRecommendations(self, request, context):
-        if not 0 <= request.limit <= 50:
-            raise InvalidArgument("the request has invalid fields", [("limit", "must be between 0 and 50")])
-        recs = await self.d.recommendations(require_user(), request.limit)
-        return pb.GetTripRecommendationsResponse(recommendations=[
-            pb.TripRecommendation(route=route_pb(r), suggested_weekday=int(r.weekday or 0), reason=why) for r, why in recs])
+        key = self.d.request_key("DuplicateTrip", p, request.request_id)
+        new_id = await self.d.duplicate(p, request.trip_id, when(request, "departure_time"),
+                                        when(request, "arrival_time"), request.publish, key)
+        return await self._trip(p, new_id)
 
     async def ExportTrip(self, request, context):
         ctype, name, content = await self.d.export(require_user(), request.trip_id, EXPORT.get(request.format, ""),
@@ -277,25 +289,65 @@ class TripServicer(trips_pb2_grpc.TripServiceServicer):
         return pb.ExportTripResponse(content_type=ctype, filename=name, content=content)
 
     async def GetTripWeather(self, request, context):
-        row, w = await self.d.weather_for(caller(), request.trip_id)
-        if w is None:
-            return pb.TripWeather(trip_id=str(row.Trip.id), available=False)
-
-        def report(x: dict) -> pb.WeatherReport:
-            return pb.WeatherReport(temperature_celsius=x["temperature_celsius"], precipitation_mm=x["precipitation_mm"],
-                                    wind_speed_kmh=x["wind_speed_kmh"], weather_code=x["weather_code"], summary=x["summary"])
-        return pb.TripWeather(trip_id=str(row.Trip.id), available=True, origin=report(w.origin_weather),
-                              destination=report(w.destination_weather), travel_conditions=w.travel_conditions,
-                              alerts=w.alerts, fetch_time=ts(w.fetched_at))
+        row, w = await self.d.weather_for(caller(), request.trip_id, request.share_token, request.refresh)
+        rec = w.record
+        out = pb.TripWeather(trip_id=str(row.Trip.id), status=WEATHER_STATUS_PB[w.status], message=w.message,
+                             available_from_time=ts(w.available_from))
+        if rec is not None and rec.origin_weather:
+            out.available = True
+            out.origin.CopyFrom(report_pb(rec.origin_weather))
+            out.destination.CopyFrom(report_pb(rec.destination_weather))
+            out.travel_conditions = rec.travel_conditions
+            out.alerts.extend(rec.alerts)
+            out.fetch_time.CopyFrom(ts(rec.fetched_at))
+        return out
 
     async def GetTripStatistics(self, request, context):
-        by_status, distance, top = await self.d.statistics(require_user())
+        by_status, distance, offered, top = await self.d.statistics(require_user())
         return pb.TripStatistics(
-            total_trips=sum(by_status.values()), published=by_status.get("published", 0),
+            total_trips=sum(by_status.values()), draft=by_status.get("draft", 0), published=by_status.get("published", 0),
             in_progress=by_status.get("in_progress", 0), completed=by_status.get("completed", 0),
-            cancelled=by_status.get("cancelled", 0), distance_travelled_meters=distance,
+            cancelled=by_status.get("cancelled", 0), distance_travelled_meters=distance, weight_offered_grams=offered,
             top_routes=[pb.RouteCount(origin_address=o, destination_address=dd, trips=n) for o, dd, n in top])
 
+    async def ListPopularRoutes(self, request, context):
+        return pb.ListPopularRoutesResponse(routes=[route_pb(r) for r in await self.d.popular(request.limit)])
+
+    async def GetTripRecommendations(self, request, context):
+        recs = await self.d.recommendations(require_user(), request.limit)
+        return pb.GetTripRecommendationsResponse(recommendations=[
+            pb.TripRecommendation(route=route_pb(r), suggested_weekday=int(r.weekday or 0), suggested_hour=int(r.hour or 0),
+                                  reason=why, own_route=own, suggested_departure_time=ts(slot))
+            for r, why, own, slot in recs])
+
+    # -- templates ----------------------------------------------------------------------------
+    def _template(self, t) -> pb.TripTemplate:
+        return pb.TripTemplate(id=str(t.id), name=t.name, trip=input_pb(self.d.template_input(t)),
+                               usage_count=t.usage_count, last_use_time=ts(t.last_used_at), create_time=ts(t.created_at),
+                               update_time=ts(t.updated_at))
+
+    async def ListTripTemplates(self, request, context):
+        rows, nxt = await self.d.list_templates(require_user(), request.page_size, request.page_token)
+        return pb.ListTripTemplatesResponse(templates=[self._template(t) for t in rows], next_page_token=nxt)
+
+    async def CreateTripTemplate(self, request, context):
+        src = request.WhichOneof("source")
+        tpl = await self.d.save_template(require_user(), request.name, request.trip_id if src == "trip_id" else "",
+                                         trip_in(request.trip) if src == "trip" else None)
+        return self._template(tpl)
+
+    async def DeleteTripTemplate(self, request, context):
+        await self.d.delete_template(require_user(), request.template_id)
+        return pb.DeleteTripTemplateResponse()
+
+    async def CreateTripFromTemplate(self, request, context):
+        p = require_user()
+        key = self.d.request_key("CreateTripFromTemplate", p, request.request_id)
+        trip_id = await self.d.from_template(p, request.template_id, when(request, "departure_time"),
+                                             when(request, "arrival_time"), request.publish, key)
+        return await self._trip(p, trip_id)
+
+    # -- internal -----------------------------------------------------------------------------
     async def ReserveCapacity(self, request, context):
         require_service()
         r, left = await self.d.reserve(request.trip_id, request.delivery_id, request.weight_grams, request.volume_cm3,
@@ -319,8 +371,8 @@ class TripServicer(trips_pb2_grpc.TripServiceServicer):
                    "delivery_end": when(request, "delivery_window_end")}
         matches = await self.d.match(ll(request, "pickup"), ll(request, "dropoff"), windows, request.weight_grams,
                                      request.volume_cm3, request.items, request.max_detour_meters,
-                                     list(request.exclude_traveler_ids), request.item_category.lower(), request.page_size)
+                                     list(request.exclude_traveler_ids), request.item_category.strip().lower(),
+                                     request.page_size)
         return pb.MatchTripsResponse(matches=[pb.TripMatch(
             trip=trip_pb(m.trip), pickup_detour_meters=m.pickup_detour, dropoff_detour_meters=m.dropoff_detour,
             pickup_fraction=m.pickup_fraction, dropoff_fraction=m.dropoff_fraction) for m in matches])
-

@@ -1,6 +1,7 @@
 """trip_db persistence: trips, trip_templates, trip_weather (the spec's three tables) plus
-trip_capacity_reservations (idempotent reserve/release per delivery), outbox_events and
-idempotency_keys. Weights are grams, volumes cm3, money minor units (integers)."""
+trip_capacity_reservations (idempotent reserve/release per delivery), trip_events (each trip's
+timeline), outbox_events and idempotency_keys. Weights are grams, volumes cm3, money minor
+units (integers)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import uuid
 
 from geoalchemy2 import Geography
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Text, and_, func, literal_column, or_, select, text, update)
+                        MetaData, String, Text, and_, delete, func, literal_column, or_, select, text, update)
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -86,6 +87,8 @@ class Trip(Base):
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
     last_position = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
     revised_arrival_time: Mapped[dt.datetime | None] = mapped_column(TS)
+    position_updated_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    status_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=_utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(TS)
@@ -115,16 +118,37 @@ class TripTemplate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now(), onupdate=_utcnow)
 
+    __table_args__ = (Index("uq_trip_templates_user_name", "user_id", "name", unique=True),)
+
 
 class TripWeather(Base):
     __tablename__ = "trip_weather"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     trip_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("trips.id"), nullable=False, unique=True)
-    origin_weather: Mapped[dict] = mapped_column(JSONB, nullable=False)
-    destination_weather: Mapped[dict] = mapped_column(JSONB, nullable=False)
-    travel_conditions: Mapped[str] = mapped_column(String(32), nullable=False)
+    # Null until a forecast was fetched once (an outage is recorded in status/last_error).
+    origin_weather: Mapped[dict | None] = mapped_column(JSONB)
+    destination_weather: Mapped[dict | None] = mapped_column(JSONB)
+    travel_conditions: Mapped[str | None] = mapped_column(String(32))
     alerts: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
-    fetched_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    # "available" (the last attempt succeeded) or "unavailable" (it failed; see last_error).
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="available")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attempted_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+
+
+class TripEvent(Base):
+    """A trip's timeline: state changes, edits, status reports and capacity changes."""
+    __tablename__ = "trip_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    trip_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("trips.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    detail: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    position = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    # clock_timestamp(): several events of one transaction keep their order.
+    created_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=text("clock_timestamp()"))
+
+    __table_args__ = (Index("ix_trip_events_trip", "trip_id", "id"),)
 
 
 class Reservation(Base):
@@ -194,9 +218,29 @@ def near(col, lat: float, lng: float, radius: int):
     return func.ST_DWithin(col, func.ST_GeogFromText(point(lat, lng)), radius)
 
 
-async def series_after(s: AsyncSession, root_id: uuid.UUID, departure: dt.datetime) -> list[Trip]:
-    q = (select(Trip).where(or_(Trip.parent_trip_id == root_id, Trip.id == root_id), Trip.departure_time >= departure)
-         .with_for_update())
+async def series_rows(s: AsyncSession, root_id: uuid.UUID, departure: dt.datetime, statuses: tuple[str, ...]):
+    """The trips of a series departing at or after `departure` in the given states, locked, in
+    departure order."""
+    q = (select(*TRIP_COLUMNS).where(or_(Trip.parent_trip_id == root_id, Trip.id == root_id),
+                                     Trip.departure_time >= departure, Trip.status.in_(statuses))
+         .order_by(Trip.departure_time, Trip.id).with_for_update(of=Trip))
+    return list((await s.execute(q)).all())
+
+
+async def add_event(s: AsyncSession, trip_id: uuid.UUID, kind: str, detail: str = "", position: str | None = None) -> None:
+    s.add(TripEvent(trip_id=trip_id, kind=kind, detail=detail[:2000], position=position))
+
+
+async def events_of(s: AsyncSession, trip_id: uuid.UUID):
+    q = (select(TripEvent.kind, TripEvent.detail, TripEvent.created_at,
+                func.ST_Y(func.geometry(TripEvent.position)).label("lat"),
+                func.ST_X(func.geometry(TripEvent.position)).label("lng"))
+         .where(TripEvent.trip_id == trip_id).order_by(TripEvent.id))
+    return list((await s.execute(q)).all())
+
+
+async def reservations_of(s: AsyncSession, trip_id: uuid.UUID) -> list[Reservation]:
+    q = select(Reservation).where(Reservation.trip_id == trip_id).order_by(Reservation.created_at)
     return list((await s.execute(q)).scalars())
 
 
@@ -269,20 +313,26 @@ async def match(s: AsyncSession, *, pickup: str, dropoff: str, detour: int, wind
     return [(trips[r.id], r) for r in rows]
 
 
+# Routes on a 0.1 degree grid (about 10 km) of origin and destination, per currency: trip count,
+# median base price, the most common address, ISO weekday and UTC hour of departure. Without a
+# traveler: public trips of every traveler; with one: that traveler's own trips (any visibility).
 POPULAR_SQL = text("""
 SELECT round(ST_Y(origin_coordinates::geometry)::numeric, 1)::float8 AS o_lat,
        round(ST_X(origin_coordinates::geometry)::numeric, 1)::float8 AS o_lng,
        round(ST_Y(destination_coordinates::geometry)::numeric, 1)::float8 AS d_lat,
        round(ST_X(destination_coordinates::geometry)::numeric, 1)::float8 AS d_lng,
-       min(origin_address) AS origin_address, min(destination_address) AS destination_address,
+       currency,
+       mode() WITHIN GROUP (ORDER BY origin_address) AS origin_address,
+       mode() WITHIN GROUP (ORDER BY destination_address) AS destination_address,
        count(*)::int AS trips, percentile_disc(0.5) WITHIN GROUP (ORDER BY base_price) AS median_price,
-       min(currency) AS currency,
-       mode() WITHIN GROUP (ORDER BY extract(isodow FROM departure_time)::int) AS weekday
+       mode() WITHIN GROUP (ORDER BY extract(isodow FROM departure_time AT TIME ZONE 'UTC')::int) AS weekday,
+       mode() WITHIN GROUP (ORDER BY extract(hour FROM departure_time AT TIME ZONE 'UTC')::int) AS hour
 FROM trips
-WHERE status IN ('published', 'in_progress', 'completed') AND visibility = 'public'
-  AND (CAST(:traveler AS uuid) IS NULL OR traveler_id = CAST(:traveler AS uuid))
-GROUP BY 1, 2, 3, 4
-ORDER BY trips DESC, 1, 2, 3, 4
+WHERE status IN ('published', 'in_progress', 'completed')
+  AND (CASE WHEN CAST(:traveler AS uuid) IS NULL THEN visibility = 'public'
+            ELSE traveler_id = CAST(:traveler AS uuid) END)
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY trips DESC, 1, 2, 3, 4, 5
 LIMIT :limit
 """)
 
@@ -294,12 +344,15 @@ async def popular_routes(s: AsyncSession, limit: int, traveler: uuid.UUID | None
 async def statistics(s: AsyncSession, traveler: uuid.UUID):
     by_status = dict((await s.execute(select(Trip.status, func.count()).where(Trip.traveler_id == traveler)
                                       .group_by(Trip.status))).all())
-    distance = (await s.execute(select(func.coalesce(func.sum(Trip.route_distance_m), 0))
-                                .where(Trip.traveler_id == traveler, Trip.status == "completed"))).scalar_one()
+    distance, offered = (await s.execute(
+        select(func.coalesce(func.sum(Trip.route_distance_m).filter(Trip.status == "completed"), 0),
+               func.coalesce(func.sum(Trip.weight_capacity).filter(
+                   Trip.status.in_(("published", "in_progress", "completed"))), 0))
+        .where(Trip.traveler_id == traveler))).one()
     top = (await s.execute(select(Trip.origin_address, Trip.destination_address, func.count().label("n"))
                            .where(Trip.traveler_id == traveler).group_by(Trip.origin_address, Trip.destination_address)
                            .order_by(literal_column("n").desc()).limit(5))).all()
-    return by_status, int(distance), top
+    return by_status, int(distance), int(offered), top
 
 
 async def templates_page(s: AsyncSession, user_id: uuid.UUID, limit: int, after):
@@ -324,18 +377,39 @@ async def weather(s: AsyncSession, trip_id: uuid.UUID) -> TripWeather | None:
 async def save_weather(s: AsyncSession, trip_id: uuid.UUID, origin: dict, destination: dict, conditions: str,
                        alerts: list[str]) -> None:
     stmt = insert(TripWeather).values(trip_id=trip_id, origin_weather=origin, destination_weather=destination,
-                                      travel_conditions=conditions, alerts=alerts, fetched_at=func.now())
+                                      travel_conditions=conditions, alerts=alerts, fetched_at=func.now(),
+                                      status="available", last_error=None, attempted_at=func.now())
     await s.execute(stmt.on_conflict_do_update(index_elements=[TripWeather.trip_id], set_={
         "origin_weather": stmt.excluded.origin_weather, "destination_weather": stmt.excluded.destination_weather,
         "travel_conditions": stmt.excluded.travel_conditions, "alerts": stmt.excluded.alerts,
-        "fetched_at": func.now()}))
+        "fetched_at": func.now(), "status": "available", "last_error": None, "attempted_at": func.now()}))
 
 
-async def trips_missing_weather(s: AsyncSession, limit: int = 20) -> list:
-    q = (select(*TRIP_COLUMNS).outerjoin(TripWeather, TripWeather.trip_id == Trip.id)
-         .where(TripWeather.id.is_(None), Trip.status.in_(("draft", "published")),
-                Trip.departure_time < func.now() + text("interval '14 days'"), Trip.departure_time > func.now())
-         .limit(limit))
+async def save_weather_failure(s: AsyncSession, trip_id: uuid.UUID, error: str) -> None:
+    """Record a failed fetch; an earlier forecast, if any, is kept."""
+    stmt = insert(TripWeather).values(trip_id=trip_id, status="unavailable", last_error=error[:500],
+                                      attempted_at=func.now())
+    await s.execute(stmt.on_conflict_do_update(index_elements=[TripWeather.trip_id], set_={
+        "status": "unavailable", "last_error": stmt.excluded.last_error, "attempted_at": func.now()}))
+
+
+async def forget_weather(s: AsyncSession, trip_id: uuid.UUID) -> None:
+    """The route or times changed: the stored forecast is for another place or hour."""
+    await s.execute(delete(TripWeather).where(TripWeather.trip_id == trip_id))
+
+
+async def trips_needing_weather(s: AsyncSession, horizon_days: int, ttl: dt.timedelta, retry: dt.timedelta,
+                                limit: int = 20) -> list:
+    """Upcoming DRAFT/PUBLISHED trips arriving within the forecast horizon whose forecast is
+    missing, older than `ttl`, or failed more than `retry` ago."""
+    W = TripWeather
+    q = (select(*TRIP_COLUMNS).outerjoin(W, W.trip_id == Trip.id)
+         .where(Trip.status.in_(("draft", "published")), Trip.departure_time > func.now(),
+                Trip.arrival_time < func.now() + dt.timedelta(days=horizon_days),
+                or_(W.id.is_(None),
+                    and_(W.status == "available", W.fetched_at < func.now() - ttl),
+                    and_(W.status == "unavailable", W.attempted_at < func.now() - retry)))
+         .order_by(Trip.departure_time).limit(limit))
     return list((await s.execute(q)).all())
 
 
@@ -345,6 +419,17 @@ async def idempotent_response(s: AsyncSession, key: str) -> bytes | None:
 
 async def save_idempotent_response(s: AsyncSession, key: str, response: bytes) -> None:
     await s.execute(insert(IdempotencyKey).values(key=key, response=response).on_conflict_do_nothing())
+
+
+async def claim_idempotency_key(s: AsyncSession, key: str, value: bytes) -> bytes | None:
+    """Record `value` under `key` in the caller's transaction; None when this call claimed it,
+    else the value of the earlier claim. A concurrent claim of the same key blocks on the unique
+    index until the first transaction ends, so two racing requests resolve to one result."""
+    got = (await s.execute(insert(IdempotencyKey).values(key=key, response=value).on_conflict_do_nothing()
+                           .returning(IdempotencyKey.key))).first()
+    if got is not None:
+        return None
+    return await idempotent_response(s, key)
 
 
 async def db_now(s: AsyncSession) -> dt.datetime:

@@ -14,7 +14,8 @@ from tests.auth.test_fuzz import message
 from tests.conftest import md, signed_up
 
 SERVICE = tpb.DESCRIPTOR.services_by_name["TripService"]
-TABLES = ("trips", "trip_templates", "trip_weather", "trip_capacity_reservations", "outbox_events", "idempotency_keys")
+TABLES = ("trips", "trip_templates", "trip_weather", "trip_capacity_reservations", "trip_events", "outbox_events",
+          "idempotency_keys")
 
 
 @pytest.fixture(scope="module")

@@ -52,11 +52,20 @@ class CancelScope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANCEL_SCOPE_THIS_TRIP: _ClassVar[CancelScope]
     CANCEL_SCOPE_SERIES: _ClassVar[CancelScope]
 
+class WeatherStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WEATHER_STATUS_UNSPECIFIED: _ClassVar[WeatherStatus]
+    WEATHER_STATUS_AVAILABLE: _ClassVar[WeatherStatus]
+    WEATHER_STATUS_PENDING: _ClassVar[WeatherStatus]
+    WEATHER_STATUS_UNAVAILABLE: _ClassVar[WeatherStatus]
+    WEATHER_STATUS_NOT_YET_AVAILABLE: _ClassVar[WeatherStatus]
+
 class ExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     EXPORT_FORMAT_UNSPECIFIED: _ClassVar[ExportFormat]
     EXPORT_FORMAT_JSON: _ClassVar[ExportFormat]
     EXPORT_FORMAT_CSV: _ClassVar[ExportFormat]
+    EXPORT_FORMAT_PDF: _ClassVar[ExportFormat]
 TRANSPORT_TYPE_UNSPECIFIED: TransportType
 TRANSPORT_TYPE_FLIGHT: TransportType
 TRANSPORT_TYPE_TRAIN: TransportType
@@ -79,9 +88,15 @@ RECURRENCE_FREQUENCY_WEEKLY: RecurrenceFrequency
 CANCEL_SCOPE_UNSPECIFIED: CancelScope
 CANCEL_SCOPE_THIS_TRIP: CancelScope
 CANCEL_SCOPE_SERIES: CancelScope
+WEATHER_STATUS_UNSPECIFIED: WeatherStatus
+WEATHER_STATUS_AVAILABLE: WeatherStatus
+WEATHER_STATUS_PENDING: WeatherStatus
+WEATHER_STATUS_UNAVAILABLE: WeatherStatus
+WEATHER_STATUS_NOT_YET_AVAILABLE: WeatherStatus
 EXPORT_FORMAT_UNSPECIFIED: ExportFormat
 EXPORT_FORMAT_JSON: ExportFormat
 EXPORT_FORMAT_CSV: ExportFormat
+EXPORT_FORMAT_PDF: ExportFormat
 
 class Endpoint(_message.Message):
     __slots__ = ("place", "airport", "terminal", "details")
@@ -144,19 +159,21 @@ class Preferences(_message.Message):
     def __init__(self, instant_booking: _Optional[bool] = ..., meeting_preference: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Recurrence(_message.Message):
-    __slots__ = ("frequency", "interval", "weekdays", "until")
+    __slots__ = ("frequency", "interval", "weekdays", "until", "time_zone")
     FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
     WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
     UNTIL_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     frequency: RecurrenceFrequency
     interval: int
     weekdays: _containers.RepeatedScalarFieldContainer[int]
     until: _timestamp_pb2.Timestamp
-    def __init__(self, frequency: _Optional[_Union[RecurrenceFrequency, str]] = ..., interval: _Optional[int] = ..., weekdays: _Optional[_Iterable[int]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    time_zone: str
+    def __init__(self, frequency: _Optional[_Union[RecurrenceFrequency, str]] = ..., interval: _Optional[int] = ..., weekdays: _Optional[_Iterable[int]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class Trip(_message.Message):
-    __slots__ = ("id", "traveler_id", "title", "description", "transport_type", "status", "origin", "destination", "departure_time", "arrival_time", "estimated_duration_minutes", "actual_departure_time", "actual_arrival_time", "capacity", "available", "pricing", "restrictions", "preferences", "recurrence", "parent_trip_id", "visibility", "auto_accept", "auto_accept_price", "tags", "route_distance_meters", "create_time", "update_time", "cancel_time", "cancellation_reason", "last_position", "revised_arrival_time")
+    __slots__ = ("id", "traveler_id", "title", "description", "transport_type", "status", "origin", "destination", "departure_time", "arrival_time", "estimated_duration_minutes", "actual_departure_time", "actual_arrival_time", "capacity", "available", "pricing", "restrictions", "preferences", "recurrence", "parent_trip_id", "visibility", "auto_accept", "auto_accept_price", "tags", "route_distance_meters", "create_time", "update_time", "cancel_time", "cancellation_reason", "last_position", "revised_arrival_time", "is_recurring", "publish_time", "position_update_time", "status_note")
     ID_FIELD_NUMBER: _ClassVar[int]
     TRAVELER_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -188,6 +205,10 @@ class Trip(_message.Message):
     CANCELLATION_REASON_FIELD_NUMBER: _ClassVar[int]
     LAST_POSITION_FIELD_NUMBER: _ClassVar[int]
     REVISED_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    IS_RECURRING_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_NOTE_FIELD_NUMBER: _ClassVar[int]
     id: str
     traveler_id: str
     title: str
@@ -219,7 +240,11 @@ class Trip(_message.Message):
     cancellation_reason: str
     last_position: _latlng_pb2.LatLng
     revised_arrival_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., traveler_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., transport_type: _Optional[_Union[TransportType, str]] = ..., status: _Optional[_Union[TripStatus, str]] = ..., origin: _Optional[_Union[Endpoint, _Mapping]] = ..., destination: _Optional[_Union[Endpoint, _Mapping]] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., estimated_duration_minutes: _Optional[int] = ..., actual_departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actual_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., available: _Optional[_Union[Capacity, _Mapping]] = ..., pricing: _Optional[_Union[Pricing, _Mapping]] = ..., restrictions: _Optional[_Union[Restrictions, _Mapping]] = ..., preferences: _Optional[_Union[Preferences, _Mapping]] = ..., recurrence: _Optional[_Union[Recurrence, _Mapping]] = ..., parent_trip_id: _Optional[str] = ..., visibility: _Optional[_Union[TripVisibility, str]] = ..., auto_accept: _Optional[bool] = ..., auto_accept_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tags: _Optional[_Iterable[str]] = ..., route_distance_meters: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancellation_reason: _Optional[str] = ..., last_position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., revised_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    is_recurring: bool
+    publish_time: _timestamp_pb2.Timestamp
+    position_update_time: _timestamp_pb2.Timestamp
+    status_note: str
+    def __init__(self, id: _Optional[str] = ..., traveler_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., transport_type: _Optional[_Union[TransportType, str]] = ..., status: _Optional[_Union[TripStatus, str]] = ..., origin: _Optional[_Union[Endpoint, _Mapping]] = ..., destination: _Optional[_Union[Endpoint, _Mapping]] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., estimated_duration_minutes: _Optional[int] = ..., actual_departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actual_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., available: _Optional[_Union[Capacity, _Mapping]] = ..., pricing: _Optional[_Union[Pricing, _Mapping]] = ..., restrictions: _Optional[_Union[Restrictions, _Mapping]] = ..., preferences: _Optional[_Union[Preferences, _Mapping]] = ..., recurrence: _Optional[_Union[Recurrence, _Mapping]] = ..., parent_trip_id: _Optional[str] = ..., visibility: _Optional[_Union[TripVisibility, str]] = ..., auto_accept: _Optional[bool] = ..., auto_accept_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., tags: _Optional[_Iterable[str]] = ..., route_distance_meters: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancellation_reason: _Optional[str] = ..., last_position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., revised_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_recurring: _Optional[bool] = ..., publish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position_update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_note: _Optional[str] = ...) -> None: ...
 
 class CreateTripRequest(_message.Message):
     __slots__ = ("trip", "publish", "request_id")
@@ -232,20 +257,24 @@ class CreateTripRequest(_message.Message):
     def __init__(self, trip: _Optional[_Union[Trip, _Mapping]] = ..., publish: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class GetTripRequest(_message.Message):
-    __slots__ = ("trip_id",)
+    __slots__ = ("trip_id", "share_token")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
-    def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
+    share_token: str
+    def __init__(self, trip_id: _Optional[str] = ..., share_token: _Optional[str] = ...) -> None: ...
 
 class ListMyTripsRequest(_message.Message):
-    __slots__ = ("statuses", "page_size", "page_token")
+    __slots__ = ("statuses", "page_size", "page_token", "series_id")
     STATUSES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SERIES_ID_FIELD_NUMBER: _ClassVar[int]
     statuses: _containers.RepeatedScalarFieldContainer[TripStatus]
     page_size: int
     page_token: str
-    def __init__(self, statuses: _Optional[_Iterable[_Union[TripStatus, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    series_id: str
+    def __init__(self, statuses: _Optional[_Iterable[_Union[TripStatus, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., series_id: _Optional[str] = ...) -> None: ...
 
 class ListTripsResponse(_message.Message):
     __slots__ = ("trips", "next_page_token")
@@ -256,12 +285,14 @@ class ListTripsResponse(_message.Message):
     def __init__(self, trips: _Optional[_Iterable[_Union[Trip, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpdateTripRequest(_message.Message):
-    __slots__ = ("trip", "update_mask")
+    __slots__ = ("trip", "update_mask", "scope")
     TRIP_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     trip: Trip
     update_mask: _field_mask_pb2.FieldMask
-    def __init__(self, trip: _Optional[_Union[Trip, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+    scope: CancelScope
+    def __init__(self, trip: _Optional[_Union[Trip, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., scope: _Optional[_Union[CancelScope, str]] = ...) -> None: ...
 
 class CancelTripRequest(_message.Message):
     __slots__ = ("trip_id", "reason", "scope")
@@ -274,37 +305,47 @@ class CancelTripRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ..., reason: _Optional[str] = ..., scope: _Optional[_Union[CancelScope, str]] = ...) -> None: ...
 
 class PublishTripRequest(_message.Message):
-    __slots__ = ("trip_id",)
+    __slots__ = ("trip_id", "scope")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
-    def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
+    scope: CancelScope
+    def __init__(self, trip_id: _Optional[str] = ..., scope: _Optional[_Union[CancelScope, str]] = ...) -> None: ...
 
 class StartTripRequest(_message.Message):
-    __slots__ = ("trip_id", "position")
+    __slots__ = ("trip_id", "position", "actual_departure_time")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    ACTUAL_DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     position: _latlng_pb2.LatLng
-    def __init__(self, trip_id: _Optional[str] = ..., position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ...) -> None: ...
+    actual_departure_time: _timestamp_pb2.Timestamp
+    def __init__(self, trip_id: _Optional[str] = ..., position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., actual_departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReportTripStatusRequest(_message.Message):
-    __slots__ = ("trip_id", "position", "revised_arrival_time")
+    __slots__ = ("trip_id", "position", "revised_arrival_time", "note")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     REVISED_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     position: _latlng_pb2.LatLng
     revised_arrival_time: _timestamp_pb2.Timestamp
-    def __init__(self, trip_id: _Optional[str] = ..., position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., revised_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    note: str
+    def __init__(self, trip_id: _Optional[str] = ..., position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., revised_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class CompleteTripRequest(_message.Message):
-    __slots__ = ("trip_id",)
+    __slots__ = ("trip_id", "actual_arrival_time", "position")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTUAL_ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
-    def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
+    actual_arrival_time: _timestamp_pb2.Timestamp
+    position: _latlng_pb2.LatLng
+    def __init__(self, trip_id: _Optional[str] = ..., actual_arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ...) -> None: ...
 
 class SearchTripsRequest(_message.Message):
-    __slots__ = ("origin", "destination", "radius_meters", "depart_after", "depart_before", "min_weight_grams", "transport_type", "page_size", "page_token")
+    __slots__ = ("origin", "destination", "radius_meters", "depart_after", "depart_before", "min_weight_grams", "transport_type", "page_size", "page_token", "destination_radius_meters", "min_volume_cm3", "min_items", "max_base_price")
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     RADIUS_METERS_FIELD_NUMBER: _ClassVar[int]
@@ -314,6 +355,10 @@ class SearchTripsRequest(_message.Message):
     TRANSPORT_TYPE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_RADIUS_METERS_FIELD_NUMBER: _ClassVar[int]
+    MIN_VOLUME_CM3_FIELD_NUMBER: _ClassVar[int]
+    MIN_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BASE_PRICE_FIELD_NUMBER: _ClassVar[int]
     origin: _latlng_pb2.LatLng
     destination: _latlng_pb2.LatLng
     radius_meters: int
@@ -323,7 +368,11 @@ class SearchTripsRequest(_message.Message):
     transport_type: TransportType
     page_size: int
     page_token: str
-    def __init__(self, origin: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., destination: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., radius_meters: _Optional[int] = ..., depart_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., depart_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., min_weight_grams: _Optional[int] = ..., transport_type: _Optional[_Union[TransportType, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    destination_radius_meters: int
+    min_volume_cm3: int
+    min_items: int
+    max_base_price: _common_pb2.Money
+    def __init__(self, origin: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., destination: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ..., radius_meters: _Optional[int] = ..., depart_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., depart_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., min_weight_grams: _Optional[int] = ..., transport_type: _Optional[_Union[TransportType, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., destination_radius_meters: _Optional[int] = ..., min_volume_cm3: _Optional[int] = ..., min_items: _Optional[int] = ..., max_base_price: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class GetTripAnalyticsRequest(_message.Message):
     __slots__ = ("trip_id",)
@@ -332,28 +381,38 @@ class GetTripAnalyticsRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
 
 class TripEvent(_message.Message):
-    __slots__ = ("kind", "time")
+    __slots__ = ("kind", "time", "detail", "position")
     KIND_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     kind: str
     time: _timestamp_pb2.Timestamp
-    def __init__(self, kind: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    detail: str
+    position: _latlng_pb2.LatLng
+    def __init__(self, kind: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., detail: _Optional[str] = ..., position: _Optional[_Union[_latlng_pb2.LatLng, _Mapping]] = ...) -> None: ...
 
 class TripAnalytics(_message.Message):
-    __slots__ = ("trip_id", "reservations", "reserved", "weight_utilisation_bp", "estimated_earnings", "timeline")
+    __slots__ = ("trip_id", "reservations", "reserved", "weight_utilisation_bp", "estimated_earnings", "timeline", "status", "capacity", "released_reservations")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
     RESERVED_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_UTILISATION_BP_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_EARNINGS_FIELD_NUMBER: _ClassVar[int]
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     reservations: int
     reserved: Capacity
     weight_utilisation_bp: int
     estimated_earnings: _common_pb2.Money
     timeline: _containers.RepeatedCompositeFieldContainer[TripEvent]
-    def __init__(self, trip_id: _Optional[str] = ..., reservations: _Optional[int] = ..., reserved: _Optional[_Union[Capacity, _Mapping]] = ..., weight_utilisation_bp: _Optional[int] = ..., estimated_earnings: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TripEvent, _Mapping]]] = ...) -> None: ...
+    status: TripStatus
+    capacity: Capacity
+    released_reservations: int
+    def __init__(self, trip_id: _Optional[str] = ..., reservations: _Optional[int] = ..., reserved: _Optional[_Union[Capacity, _Mapping]] = ..., weight_utilisation_bp: _Optional[int] = ..., estimated_earnings: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TripEvent, _Mapping]]] = ..., status: _Optional[_Union[TripStatus, str]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., released_reservations: _Optional[int] = ...) -> None: ...
 
 class ListTripReviewsRequest(_message.Message):
     __slots__ = ("trip_id", "page_size", "page_token")
@@ -378,40 +437,48 @@ class ShareTripRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
 
 class ShareTripResponse(_message.Message):
-    __slots__ = ("share_url", "deep_link", "qr_code_png")
+    __slots__ = ("share_url", "deep_link", "qr_code_png", "share_token")
     SHARE_URL_FIELD_NUMBER: _ClassVar[int]
     DEEP_LINK_FIELD_NUMBER: _ClassVar[int]
     QR_CODE_PNG_FIELD_NUMBER: _ClassVar[int]
+    SHARE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     share_url: str
     deep_link: str
     qr_code_png: bytes
-    def __init__(self, share_url: _Optional[str] = ..., deep_link: _Optional[str] = ..., qr_code_png: _Optional[bytes] = ...) -> None: ...
+    share_token: str
+    def __init__(self, share_url: _Optional[str] = ..., deep_link: _Optional[str] = ..., qr_code_png: _Optional[bytes] = ..., share_token: _Optional[str] = ...) -> None: ...
 
 class DuplicateTripRequest(_message.Message):
-    __slots__ = ("trip_id", "departure_time", "arrival_time")
+    __slots__ = ("trip_id", "departure_time", "arrival_time", "publish", "request_id")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     departure_time: _timestamp_pb2.Timestamp
     arrival_time: _timestamp_pb2.Timestamp
-    def __init__(self, trip_id: _Optional[str] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    publish: bool
+    request_id: str
+    def __init__(self, trip_id: _Optional[str] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publish: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class TripTemplate(_message.Message):
-    __slots__ = ("id", "name", "trip", "usage_count", "last_use_time", "create_time")
+    __slots__ = ("id", "name", "trip", "usage_count", "last_use_time", "create_time", "update_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TRIP_FIELD_NUMBER: _ClassVar[int]
     USAGE_COUNT_FIELD_NUMBER: _ClassVar[int]
     LAST_USE_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     trip: Trip
     usage_count: int
     last_use_time: _timestamp_pb2.Timestamp
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., trip: _Optional[_Union[Trip, _Mapping]] = ..., usage_count: _Optional[int] = ..., last_use_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., trip: _Optional[_Union[Trip, _Mapping]] = ..., usage_count: _Optional[int] = ..., last_use_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListTripTemplatesRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
@@ -440,14 +507,28 @@ class CreateTripTemplateRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., trip_id: _Optional[str] = ..., trip: _Optional[_Union[Trip, _Mapping]] = ...) -> None: ...
 
 class CreateTripFromTemplateRequest(_message.Message):
-    __slots__ = ("template_id", "departure_time", "arrival_time")
+    __slots__ = ("template_id", "departure_time", "arrival_time", "publish", "request_id")
     TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
     DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     ARRIVAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     template_id: str
     departure_time: _timestamp_pb2.Timestamp
     arrival_time: _timestamp_pb2.Timestamp
-    def __init__(self, template_id: _Optional[str] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    publish: bool
+    request_id: str
+    def __init__(self, template_id: _Optional[str] = ..., departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrival_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., publish: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTripTemplateRequest(_message.Message):
+    __slots__ = ("template_id",)
+    TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    template_id: str
+    def __init__(self, template_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTripTemplateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class ListPopularRoutesRequest(_message.Message):
     __slots__ = ("limit",)
@@ -484,14 +565,20 @@ class GetTripRecommendationsRequest(_message.Message):
     def __init__(self, limit: _Optional[int] = ...) -> None: ...
 
 class TripRecommendation(_message.Message):
-    __slots__ = ("route", "suggested_weekday", "reason")
+    __slots__ = ("route", "suggested_weekday", "reason", "suggested_hour", "suggested_departure_time", "own_route")
     ROUTE_FIELD_NUMBER: _ClassVar[int]
     SUGGESTED_WEEKDAY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_HOUR_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_DEPARTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OWN_ROUTE_FIELD_NUMBER: _ClassVar[int]
     route: PopularRoute
     suggested_weekday: int
     reason: str
-    def __init__(self, route: _Optional[_Union[PopularRoute, _Mapping]] = ..., suggested_weekday: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+    suggested_hour: int
+    suggested_departure_time: _timestamp_pb2.Timestamp
+    own_route: bool
+    def __init__(self, route: _Optional[_Union[PopularRoute, _Mapping]] = ..., suggested_weekday: _Optional[int] = ..., reason: _Optional[str] = ..., suggested_hour: _Optional[int] = ..., suggested_departure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., own_route: _Optional[bool] = ...) -> None: ...
 
 class GetTripRecommendationsResponse(_message.Message):
     __slots__ = ("recommendations",)
@@ -518,27 +605,37 @@ class ExportTripResponse(_message.Message):
     def __init__(self, content_type: _Optional[str] = ..., filename: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class GetTripWeatherRequest(_message.Message):
-    __slots__ = ("trip_id",)
+    __slots__ = ("trip_id", "refresh", "share_token")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
+    REFRESH_FIELD_NUMBER: _ClassVar[int]
+    SHARE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
-    def __init__(self, trip_id: _Optional[str] = ...) -> None: ...
+    refresh: bool
+    share_token: str
+    def __init__(self, trip_id: _Optional[str] = ..., refresh: _Optional[bool] = ..., share_token: _Optional[str] = ...) -> None: ...
 
 class WeatherReport(_message.Message):
-    __slots__ = ("temperature_celsius", "precipitation_mm", "wind_speed_kmh", "weather_code", "summary")
+    __slots__ = ("temperature_celsius", "precipitation_mm", "wind_speed_kmh", "weather_code", "summary", "time", "max_precipitation_mm", "max_wind_speed_kmh")
     TEMPERATURE_CELSIUS_FIELD_NUMBER: _ClassVar[int]
     PRECIPITATION_MM_FIELD_NUMBER: _ClassVar[int]
     WIND_SPEED_KMH_FIELD_NUMBER: _ClassVar[int]
     WEATHER_CODE_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRECIPITATION_MM_FIELD_NUMBER: _ClassVar[int]
+    MAX_WIND_SPEED_KMH_FIELD_NUMBER: _ClassVar[int]
     temperature_celsius: float
     precipitation_mm: float
     wind_speed_kmh: float
     weather_code: int
     summary: str
-    def __init__(self, temperature_celsius: _Optional[float] = ..., precipitation_mm: _Optional[float] = ..., wind_speed_kmh: _Optional[float] = ..., weather_code: _Optional[int] = ..., summary: _Optional[str] = ...) -> None: ...
+    time: _timestamp_pb2.Timestamp
+    max_precipitation_mm: float
+    max_wind_speed_kmh: float
+    def __init__(self, temperature_celsius: _Optional[float] = ..., precipitation_mm: _Optional[float] = ..., wind_speed_kmh: _Optional[float] = ..., weather_code: _Optional[int] = ..., summary: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_precipitation_mm: _Optional[float] = ..., max_wind_speed_kmh: _Optional[float] = ...) -> None: ...
 
 class TripWeather(_message.Message):
-    __slots__ = ("trip_id", "available", "origin", "destination", "travel_conditions", "alerts", "fetch_time")
+    __slots__ = ("trip_id", "available", "origin", "destination", "travel_conditions", "alerts", "fetch_time", "status", "message", "available_from_time")
     TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
@@ -546,6 +643,9 @@ class TripWeather(_message.Message):
     TRAVEL_CONDITIONS_FIELD_NUMBER: _ClassVar[int]
     ALERTS_FIELD_NUMBER: _ClassVar[int]
     FETCH_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FROM_TIME_FIELD_NUMBER: _ClassVar[int]
     trip_id: str
     available: bool
     origin: WeatherReport
@@ -553,7 +653,10 @@ class TripWeather(_message.Message):
     travel_conditions: str
     alerts: _containers.RepeatedScalarFieldContainer[str]
     fetch_time: _timestamp_pb2.Timestamp
-    def __init__(self, trip_id: _Optional[str] = ..., available: _Optional[bool] = ..., origin: _Optional[_Union[WeatherReport, _Mapping]] = ..., destination: _Optional[_Union[WeatherReport, _Mapping]] = ..., travel_conditions: _Optional[str] = ..., alerts: _Optional[_Iterable[str]] = ..., fetch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    status: WeatherStatus
+    message: str
+    available_from_time: _timestamp_pb2.Timestamp
+    def __init__(self, trip_id: _Optional[str] = ..., available: _Optional[bool] = ..., origin: _Optional[_Union[WeatherReport, _Mapping]] = ..., destination: _Optional[_Union[WeatherReport, _Mapping]] = ..., travel_conditions: _Optional[str] = ..., alerts: _Optional[_Iterable[str]] = ..., fetch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[WeatherStatus, str]] = ..., message: _Optional[str] = ..., available_from_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetTripStatisticsRequest(_message.Message):
     __slots__ = ()
@@ -570,7 +673,7 @@ class RouteCount(_message.Message):
     def __init__(self, origin_address: _Optional[str] = ..., destination_address: _Optional[str] = ..., trips: _Optional[int] = ...) -> None: ...
 
 class TripStatistics(_message.Message):
-    __slots__ = ("total_trips", "published", "in_progress", "completed", "cancelled", "distance_travelled_meters", "top_routes")
+    __slots__ = ("total_trips", "published", "in_progress", "completed", "cancelled", "distance_travelled_meters", "top_routes", "draft", "weight_offered_grams")
     TOTAL_TRIPS_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     IN_PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -578,6 +681,8 @@ class TripStatistics(_message.Message):
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_TRAVELLED_METERS_FIELD_NUMBER: _ClassVar[int]
     TOP_ROUTES_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_OFFERED_GRAMS_FIELD_NUMBER: _ClassVar[int]
     total_trips: int
     published: int
     in_progress: int
@@ -585,7 +690,9 @@ class TripStatistics(_message.Message):
     cancelled: int
     distance_travelled_meters: int
     top_routes: _containers.RepeatedCompositeFieldContainer[RouteCount]
-    def __init__(self, total_trips: _Optional[int] = ..., published: _Optional[int] = ..., in_progress: _Optional[int] = ..., completed: _Optional[int] = ..., cancelled: _Optional[int] = ..., distance_travelled_meters: _Optional[int] = ..., top_routes: _Optional[_Iterable[_Union[RouteCount, _Mapping]]] = ...) -> None: ...
+    draft: int
+    weight_offered_grams: int
+    def __init__(self, total_trips: _Optional[int] = ..., published: _Optional[int] = ..., in_progress: _Optional[int] = ..., completed: _Optional[int] = ..., cancelled: _Optional[int] = ..., distance_travelled_meters: _Optional[int] = ..., top_routes: _Optional[_Iterable[_Union[RouteCount, _Mapping]]] = ..., draft: _Optional[int] = ..., weight_offered_grams: _Optional[int] = ...) -> None: ...
 
 class ReserveCapacityRequest(_message.Message):
     __slots__ = ("trip_id", "delivery_id", "weight_grams", "volume_cm3", "items")

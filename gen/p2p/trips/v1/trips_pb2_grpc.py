@@ -30,9 +30,15 @@ class TripServiceStub:
     cubic centimetres, distances metres, money integer minor units.
     Public methods (no token): SearchTrips, ListPopularRoutes. Internal methods (service identity):
     ReserveCapacity, ReleaseCapacity, MatchTrips. Everything else needs a user's access token.
+    GetTrip is also internal: a service identity sees any trip.
     Error reasons (google.rpc.ErrorInfo, domain "trips.p2p-delivery"): TRAVELER_REQUIRED,
-    INVALID_TRANSITION, TRIP_HAS_RESERVATIONS, CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE,
-    RESERVATION_MISMATCH, TEMPLATE_NOT_FOUND.
+    INVALID_TRANSITION, DEPARTURE_PASSED, TRIP_HAS_RESERVATIONS (metadata "fields": what cannot
+    change), CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE, RESERVATION_MISMATCH, TRIP_NOT_FOUND,
+    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, REVIEWS_NOT_AVAILABLE.
+    Outbox events (written in the transaction of the change; payload always has trip_id and
+    traveler_id): trips.trip.published, trips.trip.started, trips.trip.status_reported
+    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed,
+    trips.trip.cancelled {reason}.
     """
 
     def __init__(self, channel):
@@ -126,6 +132,11 @@ class TripServiceStub:
                 request_serializer=p2p_dot_trips_dot_v1_dot_trips__pb2.CreateTripFromTemplateRequest.SerializeToString,
                 response_deserializer=p2p_dot_trips_dot_v1_dot_trips__pb2.Trip.FromString,
                 _registered_method=True)
+        self.DeleteTripTemplate = channel.unary_unary(
+                '/p2p.trips.v1.TripService/DeleteTripTemplate',
+                request_serializer=p2p_dot_trips_dot_v1_dot_trips__pb2.DeleteTripTemplateRequest.SerializeToString,
+                response_deserializer=p2p_dot_trips_dot_v1_dot_trips__pb2.DeleteTripTemplateResponse.FromString,
+                _registered_method=True)
         self.ListPopularRoutes = channel.unary_unary(
                 '/p2p.trips.v1.TripService/ListPopularRoutes',
                 request_serializer=p2p_dot_trips_dot_v1_dot_trips__pb2.ListPopularRoutesRequest.SerializeToString,
@@ -173,168 +184,230 @@ class TripServiceServicer:
     cubic centimetres, distances metres, money integer minor units.
     Public methods (no token): SearchTrips, ListPopularRoutes. Internal methods (service identity):
     ReserveCapacity, ReleaseCapacity, MatchTrips. Everything else needs a user's access token.
+    GetTrip is also internal: a service identity sees any trip.
     Error reasons (google.rpc.ErrorInfo, domain "trips.p2p-delivery"): TRAVELER_REQUIRED,
-    INVALID_TRANSITION, TRIP_HAS_RESERVATIONS, CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE,
-    RESERVATION_MISMATCH, TEMPLATE_NOT_FOUND.
+    INVALID_TRANSITION, DEPARTURE_PASSED, TRIP_HAS_RESERVATIONS (metadata "fields": what cannot
+    change), CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE, RESERVATION_MISMATCH, TRIP_NOT_FOUND,
+    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, REVIEWS_NOT_AVAILABLE.
+    Outbox events (written in the transaction of the change; payload always has trip_id and
+    traveler_id): trips.trip.published, trips.trip.started, trips.trip.status_reported
+    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed,
+    trips.trip.cancelled {reason}.
     """
 
     def CreateTrip(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Creates a trip (DRAFT, or PUBLISHED with `publish`); only users with the traveler role
+        (user type traveler or both). With `trip.recurrence` the series' child trips
+        (parent_trip_id = this trip) are generated at once. Idempotent by request_id.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTrip(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The owner sees the trip in any state. Other users see PUBLISHED and IN_PROGRESS trips that
+        are public, or private with the share token of ShareTrip. A service identity sees any
+        trip. Anything else is NOT_FOUND.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListMyTrips(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The caller's trips, newest first; status and series filters.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateTrip(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Updates the fields named in update_mask, on DRAFT and PUBLISHED trips. While the trip has
+        live capacity reservations (accepted deliveries), the route (origin, destination), the
+        times, and the capacity below what is reserved cannot change: FAILED_PRECONDITION
+        TRIP_HAS_RESERVATIONS, with the fields in the message and in ErrorInfo metadata "fields".
+        scope SERIES applies the same change to this trip and the later DRAFT/PUBLISHED trips of
+        its series (times: shifted by the same amount), all or nothing.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CancelTrip(self, request, context):
-        """Cancels the trip (and, with scope SERIES, this and the following trips of its series).
+        """Cancels a DRAFT or PUBLISHED trip with a reason (with scope SERIES: also the later
+        DRAFT/PUBLISHED trips of its series). One trips.trip.cancelled event per trip, so that
+        deliveries withdraws the pending offers and cancels the accepted deliveries.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def PublishTrip(self, request, context):
-        """draft -> published: visible in search and matching.
+        """draft -> published: visible in search and matching (public trips). The departure must
+        still be ahead (DEPARTURE_PASSED). With scope SERIES, also the later drafts of the series.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def StartTrip(self, request, context):
-        """published -> in_progress, with the actual departure.
+        """published -> in_progress, with the actual departure (given, not in the future; default now).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReportTripStatus(self, request, context):
-        """Position and revised arrival time while travelling.
+        """Position, revised arrival time and a note, while PUBLISHED (a delay before leaving) or
+        IN_PROGRESS. Recorded in the trip's timeline; the trip shows the latest.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CompleteTrip(self, request, context):
-        """in_progress -> completed, with the actual arrival.
+        """in_progress -> completed, with the actual arrival (given, not in the future, not before the
+        actual departure; default now).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SearchTrips(self, request, context):
-        """Published public trips by route, dates and capacity.
+        """Public: PUBLISHED public trips still to depart, near an origin and/or a destination
+        (radius), in a departure range, with at least the given available capacity, of a transport
+        type, up to a base price; by departure time, paginated.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTripAnalytics(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Owner only: reservations, reserved capacity, an earnings estimate and the timeline of the
+        trip's state changes, status reports and capacity changes.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTripReviews(self, request, context):
-        """Reviews are owned by the users service (not yet built): UNIMPLEMENTED for now.
+        """Reviews are owned by the users service (not yet built): UNIMPLEMENTED (reason
+        REVIEWS_NOT_AVAILABLE) for now.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ShareTrip(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Owner only, PUBLISHED or IN_PROGRESS trips: a share URL, an app deep link and a QR code PNG
+        of the URL. The link carries a share token that opens a private trip to whoever has it.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DuplicateTrip(self, request, context):
-        """Copies a trip onto new dates (a new draft).
+        """Copies one of the caller's trips (any state) onto new dates: a new DRAFT (or PUBLISHED)
+        trip with full capacity, outside any series. Idempotent by request_id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTripTemplates(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The caller's templates, newest first.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateTripTemplate(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Saves a template (the "SaveTripTemplate" of the product brief) from one of the caller's
+        trips or from given trip data. Names are unique per user (TEMPLATE_NAME_TAKEN).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateTripFromTemplate(self, request, context):
-        """A new draft trip from a template (usage count and last use updated).
+        """A new trip from a template on the given dates (usage count and last use updated in the same
+        transaction). Idempotent by request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTripTemplate(self, request, context):
+        """Deletes one of the caller's templates.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListPopularRoutes(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Public: routes of public PUBLISHED, IN_PROGRESS and COMPLETED trips grouped on a 0.1 degree
+        grid of origin and destination (and currency), most trips first, with the median base price.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTripRecommendations(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """For the calling traveler. Without demand data from deliveries it is based on (1) the
+        traveler's own routes, most travelled first, (2) popular routes they do not travel yet; each
+        with the weekday and hour most often chosen and the next departure on them.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ExportTrip(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Owner only: the trip (with its timeline) as a JSON, CSV or PDF file, inline.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTripWeather(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Weather at the origin around departure and at the destination around arrival, with travel
+        conditions and alerts, from Open-Meteo (stored in trip_weather, refreshed when older than
+        3 hours). Whoever may GetTrip may ask. A provider outage is never an error: the status says
+        UNAVAILABLE (any older forecast is kept); trips beyond the 16-day forecast horizon are
+        NOT_YET_AVAILABLE.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTripStatistics(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The caller's totals by status, distance travelled and top routes.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReserveCapacity(self, request, context):
-        """Internal: reserve capacity for a delivery; idempotent per delivery_id.
+        """Internal: reserve capacity for a delivery; idempotent per delivery_id (a repeat returns the
+        same reservation; other amounts or trip: RESERVATION_MISMATCH). Never lets available
+        capacity go negative, also under concurrent calls: CAPACITY_EXCEEDED. A trip that is not
+        PUBLISHED or IN_PROGRESS: TRIP_NOT_BOOKABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReleaseCapacity(self, request, context):
-        """Internal: give a delivery's capacity back; idempotent.
+        """Internal: give a delivery's capacity back; idempotent (a second release is a no-op).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def MatchTrips(self, request, context):
-        """Internal: published trips whose route corridor carries a pickup -> dropoff.
+        """Internal: PUBLISHED public trips whose route (the line origin -> destination) passes within
+        max_detour_meters of the pickup and of the dropoff, pickup before dropoff along it; whose
+        [departure, arrival] overlaps the pickup window (and is not over), arriving no earlier than
+        delivery_window_start and departing no later than delivery_window_end; with the capacity;
+        not of an excluded traveler; accepting item_category. Ordered by total detour.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -428,6 +501,11 @@ def add_TripServiceServicer_to_server(servicer, server):
                     request_deserializer=p2p_dot_trips_dot_v1_dot_trips__pb2.CreateTripFromTemplateRequest.FromString,
                     response_serializer=p2p_dot_trips_dot_v1_dot_trips__pb2.Trip.SerializeToString,
             ),
+            'DeleteTripTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTripTemplate,
+                    request_deserializer=p2p_dot_trips_dot_v1_dot_trips__pb2.DeleteTripTemplateRequest.FromString,
+                    response_serializer=p2p_dot_trips_dot_v1_dot_trips__pb2.DeleteTripTemplateResponse.SerializeToString,
+            ),
             'ListPopularRoutes': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPopularRoutes,
                     request_deserializer=p2p_dot_trips_dot_v1_dot_trips__pb2.ListPopularRoutesRequest.FromString,
@@ -481,9 +559,15 @@ class TripService:
     cubic centimetres, distances metres, money integer minor units.
     Public methods (no token): SearchTrips, ListPopularRoutes. Internal methods (service identity):
     ReserveCapacity, ReleaseCapacity, MatchTrips. Everything else needs a user's access token.
+    GetTrip is also internal: a service identity sees any trip.
     Error reasons (google.rpc.ErrorInfo, domain "trips.p2p-delivery"): TRAVELER_REQUIRED,
-    INVALID_TRANSITION, TRIP_HAS_RESERVATIONS, CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE,
-    RESERVATION_MISMATCH, TEMPLATE_NOT_FOUND.
+    INVALID_TRANSITION, DEPARTURE_PASSED, TRIP_HAS_RESERVATIONS (metadata "fields": what cannot
+    change), CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE, RESERVATION_MISMATCH, TRIP_NOT_FOUND,
+    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, REVIEWS_NOT_AVAILABLE.
+    Outbox events (written in the transaction of the change; payload always has trip_id and
+    traveler_id): trips.trip.published, trips.trip.started, trips.trip.status_reported
+    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed,
+    trips.trip.cancelled {reason}.
     """
 
     @staticmethod
@@ -935,6 +1019,33 @@ class TripService:
             '/p2p.trips.v1.TripService/CreateTripFromTemplate',
             p2p_dot_trips_dot_v1_dot_trips__pb2.CreateTripFromTemplateRequest.SerializeToString,
             p2p_dot_trips_dot_v1_dot_trips__pb2.Trip.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTripTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/p2p.trips.v1.TripService/DeleteTripTemplate',
+            p2p_dot_trips_dot_v1_dot_trips__pb2.DeleteTripTemplateRequest.SerializeToString,
+            p2p_dot_trips_dot_v1_dot_trips__pb2.DeleteTripTemplateResponse.FromString,
             options,
             channel_credentials,
             insecure,
