@@ -58,7 +58,14 @@ TRIPS = ServiceSpec(
     public_methods=_methods("p2p.trips.v1.TripService", "SearchTrips", "ListPopularRoutes"),
 )
 
-SERVICES: tuple[ServiceSpec, ...] = (AUTH, TRIPS)
+DELIVERIES = ServiceSpec(
+    name="deliveries",
+    port=3004,
+    database="delivery_db",
+    grpc_services=("p2p.deliveries.v1.DeliveryService",),
+)
+
+SERVICES: tuple[ServiceSpec, ...] = (AUTH, TRIPS, DELIVERIES)
 
 # Infrastructure methods open on every server (health checks and reflection for grpcurl).
 ALWAYS_PUBLIC_PREFIXES: tuple[str, ...] = (

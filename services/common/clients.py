@@ -67,3 +67,37 @@ class AuthClient(ServiceClient):
     async def validate_token(self, access_token: str):
         """The user, session and permissions behind a user's access token."""
         return await self.stub.ValidateToken(self._pb.ValidateTokenRequest(), **self.call_kwargs(token=access_token))
+
+
+class TripsClient(ServiceClient):
+    """The trips service's internal API (p2p.trips.v1.TripService), called with this service's
+    identity. All four methods are idempotent by design (ReserveCapacity is keyed by
+    delivery_id), so the channel retries them on UNAVAILABLE."""
+    service = "p2p.trips.v1.TripService"
+    idempotent_methods = ("GetTrip", "MatchTrips", "ReserveCapacity", "ReleaseCapacity")
+    default_timeout = 3.0
+
+    def __init__(self, settings: Settings, target: str | None = None, timeout: float | None = None):
+        super().__init__(settings, target or registry.by_name("trips").address)
+        from p2p.trips.v1 import trips_pb2, trips_pb2_grpc
+        self.pb = trips_pb2
+        self.stub = trips_pb2_grpc.TripServiceStub(self.channel)
+        if timeout:
+            self.default_timeout = timeout
+
+    async def get_trip(self, trip_id: str, timeout: float | None = None):
+        return await self.stub.GetTrip(self.pb.GetTripRequest(trip_id=trip_id), **self.call_kwargs(timeout))
+
+    async def reserve_capacity(self, trip_id: str, delivery_id: str, weight_grams: int, volume_cm3: int, items: int,
+                               timeout: float | None = None):
+        req = self.pb.ReserveCapacityRequest(trip_id=trip_id, delivery_id=delivery_id, weight_grams=weight_grams,
+                                             volume_cm3=volume_cm3, items=items)
+        return await self.stub.ReserveCapacity(req, **self.call_kwargs(timeout))
+
+    async def release_capacity(self, trip_id: str, delivery_id: str, timeout: float | None = None):
+        req = self.pb.ReleaseCapacityRequest(trip_id=trip_id, delivery_id=delivery_id)
+        return await self.stub.ReleaseCapacity(req, **self.call_kwargs(timeout))
+
+    async def match_trips(self, request, timeout: float | None = None):
+        """`request`: a trips_pb2.MatchTripsRequest (build it with `client.pb.MatchTripsRequest`)."""
+        return await self.stub.MatchTrips(request, **self.call_kwargs(timeout))
