@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import socket
 import uuid
 
 import grpc
@@ -24,6 +25,9 @@ from tests.support.providers import FacebookGraph, OIDCProvider
 
 ADMIN_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:55432/postgres"
 RUN = uuid.uuid4().hex[:8]
+
+# The trips and deliveries servers, shared by every package (one session instance each).
+pytest_plugins = ["tests.support.services"]
 PASSWORD = "Sup3r#Secret!"
 
 
@@ -68,7 +72,9 @@ class Mailbox:
 @pytest.fixture(scope="session")
 def smtp():
     box = Mailbox()
-    port = random.randint(20000, 40000)
+    with socket.socket() as s:  # a free port: aiosmtpd's Controller needs a number, not 0
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     ctl = Controller(box, hostname="127.0.0.1", port=port)
     ctl.start()
     box.port = port

@@ -47,6 +47,11 @@ class ServiceApp:
         self._tasks: list[asyncio.Task] = []
         self._stopping = asyncio.Event()
 
+    @property
+    def stopping(self) -> asyncio.Event:
+        """Set when shutdown begins: long-lived calls (server streams) end on it."""
+        return self._stopping
+
     # -- assembly -------------------------------------------------------------------------
     def add_servicer(self, add_fn: Callable, servicer: object) -> None:
         self._servicers.append((add_fn, servicer))

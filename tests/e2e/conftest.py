@@ -1,4 +1,5 @@
-"""A real Envoy in front of the in-process auth server (tests/conftest.py)."""
+"""A real Envoy in front of the in-process auth, trips and deliveries servers (tests/conftest.py,
+tests/support/services.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,7 @@ import sys
 
 import httpx
 import pytest
+
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -27,11 +29,13 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def edge(auth_server, tmp_path_factory):
+async def edge(auth_server, trips_server, deliveries_server, tmp_path_factory):
     port, admin = free_port(), free_port()
     cfg = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
     subprocess.run([sys.executable, str(ROOT / "envoy" / "generate.py"), "--out", str(cfg), "--port", str(port),
-                    "--admin-port", str(admin), "--addr", f"auth={auth_server.address}"], check=True, cwd=ROOT)
+                    "--admin-port", str(admin), "--addr", f"auth={auth_server.address}",
+                    "--addr", f"trips={trips_server.address}", "--addr", f"deliveries={deliveries_server.address}"],
+                   check=True, cwd=ROOT)
     log = open(cfg.parent / "envoy.log", "w")
     proc = await asyncio.create_subprocess_exec(tool("envoy"), "-c", str(cfg), "--disable-hot-restart",
                                                 "--log-level", "warn", cwd=ROOT, stdout=log, stderr=log,
@@ -41,9 +45,10 @@ async def edge(auth_server, tmp_path_factory):
         for _ in range(200):  # ready, auth healthy, and the JWKS fetched
             try:
                 ready = (await c.get(f"http://127.0.0.1:{admin}/ready")).status_code == 200
-                stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=cluster.auth.membership_healthy")).text
+                stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=membership_healthy")).text
                 jwks = (await c.get(f"{base}/api/v1/auth/jwks")).status_code == 200
-                if ready and stats.strip().endswith(": 1") and jwks:
+                healthy = [ln for ln in stats.splitlines() if ln.strip()]
+                if ready and healthy and all(ln.endswith(": 1") for ln in healthy) and jwks:
                     break
             except httpx.HTTPError:
                 pass
