@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 
 import httpx
 
@@ -104,4 +103,3 @@ async def test_trip_request_match_offer_watch_accept(http, edge, stub, sql):
     # the trip's capacity went down by the item's weight
     r = await http.get(f"/api/v1/trips/{trip['id']}", headers=h(T))
     assert int(r.json()["available"]["weightGrams"]) == 20000 - 1500
-    json.dumps(delivery)
