@@ -10,8 +10,9 @@ import time
 import pyotp
 import pytest
 
-from tests.conftest import PASSWORD, latest_event_token, new_email, random_ip
-from tests.e2e.conftest import tool
+from p2p.auth.v1 import auth_pb2
+from tests.conftest import PASSWORD, latest_event_token, new_email, random_ip, signed_up
+from tests.e2e.conftest import ROOT, tool
 
 DEVICE = {"deviceId": "iphone-15-abc", "deviceType": "DEVICE_TYPE_MOBILE", "platform": "PLATFORM_IOS",
           "appVersion": "2.0.1"}
@@ -141,3 +142,25 @@ async def test_grpcurl(auth_server, edge, sql, target):
     code, out = await grpcurl("-plaintext", addr, "p2p.auth.v1.AuthService/GetAccount")
     assert code == 64 + 16, out
 
+
+
+@pytest.mark.parametrize("service", ["trips", "deliveries"])
+async def test_grpcurl_marketplace_services(service, trips_server, deliveries_server, edge, stub, sql):
+    """Each service answers reflection on its own port; through Envoy (whose reflection route
+    reaches auth) the committed descriptor set describes every service."""
+    app, full = {"trips": (trips_server, "p2p.trips.v1.TripService"),
+                 "deliveries": (deliveries_server, "p2p.deliveries.v1.DeliveryService")}[service]
+    code, out = await grpcurl("-plaintext", app.address, "list")
+    assert code == 0 and full in out.split() and "grpc.health.v1.Health" in out.split(), out
+    code, out = await grpcurl("-plaintext", app.address, "describe", full)
+    assert code == 0 and "rpc " in out, out
+    _, login = await signed_up(stub, sql, user_type=auth_pb2.USER_TYPE_BOTH)
+    auth = ["-H", f"authorization: Bearer {login.tokens.access_token}"]
+    protoset = ["-protoset", str(ROOT / "gen" / "descriptors.pb")]
+    method, body = {"trips": ("ListMyTrips", {}), "deliveries": ("ListDeliveries", {})}[service]
+    for addr, extra in ((app.address, []), (edge["grpc"], protoset)):
+        code, out = await grpcurl("-plaintext", *extra, *auth, "-d", json.dumps(body), addr, f"{full}/{method}")
+        assert code == 0, out
+        assert json.loads(out or "{}") == {}, out      # a new user has nothing yet
+        code, out = await grpcurl("-plaintext", *extra, "-d", "{}", addr, f"{full}/{method}")
+        assert code == 64 + 16, out                    # UNAUTHENTICATED without a token
