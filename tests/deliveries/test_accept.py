@@ -236,9 +236,12 @@ async def no_trips_server(deliveries_env, ratings, blocks):
                                  f"127.0.0.1:{_dead_port()}")
     ch = grpc.aio.insecure_channel(app.address)
     from p2p.deliveries.v1 import deliveries_pb2_grpc
-    yield deliveries_pb2_grpc.DeliveryServiceStub(ch)
+    stub = deliveries_pb2_grpc.DeliveryServiceStub(ch)
+    stub.app = app
+    yield stub
     await ch.close()
-    await app.stop(grace=0.5)
+    if not app.stopping.is_set():
+        await app.stop(grace=0.5)
 
 
 async def test_trips_unreachable_leaves_nothing_behind(dl, no_trips_server, trips, customer, traveler, dsql):
@@ -253,7 +256,13 @@ async def test_trips_unreachable_leaves_nothing_behind(dl, no_trips_server, trip
     rows = dsql("SELECT payload->>'delivery_id' FROM outbox_events WHERE topic = 'deliveries.capacity.release' "
                 "AND payload->>'trip_id' = %s", o.trip_id)
     assert len(rows) == 1
-    for _ in range(100):
+    # other calls needing trips answer UNAVAILABLE too, never INTERNAL
+    await expect(OK.UNAVAILABLE, no_trips_server.FindMatchingTrips(pb.FindMatchingTripsRequest(
+        delivery_request_id=(await create_request(dl, customer)).id), metadata=customer.md), "TRIPS_UNAVAILABLE")
+    # The replica that cannot reach trips goes away (its dispatcher would keep claiming the event
+    # and pushing its retry further out); a healthy replica delivers it within its backoff.
+    await no_trips_server.app.stop(grace=0.5)
+    for _ in range(600):
         if dsql("SELECT delivered_at IS NOT NULL FROM outbox_events WHERE topic = 'deliveries.capacity.release' "
                 "AND payload->>'trip_id' = %s", o.trip_id)[0][0]:
             break
@@ -263,6 +272,3 @@ async def test_trips_unreachable_leaves_nothing_behind(dl, no_trips_server, trip
     # and the request can still be accepted through a healthy replica
     d = await accept(dl, customer, r, o)
     assert d.status == pb.DELIVERY_STATUS_ACCEPTED
-    # other calls needing trips answer UNAVAILABLE too, never INTERNAL
-    await expect(OK.UNAVAILABLE, no_trips_server.FindMatchingTrips(pb.FindMatchingTripsRequest(
-        delivery_request_id=(await create_request(dl, customer)).id), metadata=customer.md))
