@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import secrets
 import uuid
@@ -29,11 +30,14 @@ from services.common.identity import Principal
 from services.common.ratelimit import Limit, RateLimiter
 from services.common.validation import Violations
 
+log = logging.getLogger("p2p.auth")
+
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 BACKUP_CODE_COUNT = 10
 EDITABLE_FIELDS = ("first_name", "last_name", "phone_number", "date_of_birth", "preferred_language",
                    "timezone", "preferred_currency", "user_type")
 MIN_AGE_YEARS = 18
+MAX_BATCH_USERS = 500
 _SYMBOL = re.compile(r"[^A-Za-z0-9]")
 
 TOPIC_VERIFY = "auth.email.verification"
@@ -873,3 +877,51 @@ class AuthDomain:
 
     async def rotate_key(self) -> tuple[str, dt.datetime]:
         return await self.ring.rotate()
+
+    # -- internal: for other services ------------------------------------------------------------
+    async def batch_get_users(self, user_ids: list[str]) -> list[store.User]:
+        """Live (not deleted) users among `user_ids`, in request order; unknown ids are left out."""
+        v = Violations()
+        if not user_ids:
+            v.add("user_ids", "is required")
+        elif len(user_ids) > MAX_BATCH_USERS:
+            v.add("user_ids", f"at most {MAX_BATCH_USERS} ids")
+        ids = []
+        for i, raw in enumerate(user_ids[:MAX_BATCH_USERS]):
+            try:
+                ids.append(uuid.UUID(raw))
+            except (ValueError, AttributeError, TypeError):
+                v.add(f"user_ids[{i}]", "must be a UUID")
+        v.raise_if_any()
+        async with self.sessions() as s:
+            rows = {u.id: u for u in await store.users_by_ids(s, list(dict.fromkeys(ids)))}
+        return [rows[i] for i in dict.fromkeys(ids) if i in rows]
+
+    async def set_verification_level(self, caller: Principal, user_id: str, level: str, reason: str,
+                                     raise_only: bool) -> tuple[str, str]:
+        """Set (or with raise_only, raise) a user's verification level; (previous, current)."""
+        v = Violations()
+        uid = None
+        try:
+            uid = uuid.UUID(user_id)
+        except (ValueError, AttributeError, TypeError):
+            v.add("user_id", "is required" if not user_id else "must be a UUID")
+        if level not in store.VERIFICATION_LEVELS or level == "none":
+            v.add("level", "must be EMAIL, PHONE, IDENTITY or FULL")
+        if len(reason) > 500:
+            v.add("reason", "must be at most 500 characters")
+        v.raise_if_any()
+        async with self.sessions.begin() as s:
+            user = await store.user_by_id(s, uid, for_update=True)
+            if user is None or user.deleted_at is not None:
+                raise NotFound("no such user", reason="USER_NOT_FOUND")
+            previous = user.verification_level
+            rank = store.VERIFICATION_LEVELS.index
+            if not (raise_only and rank(level) <= rank(previous)):
+                user.verification_level = level
+        current = user.verification_level
+        if current != previous:
+            log.info("verification level changed", extra={"fields": {
+                "user_id": user_id, "from": previous, "to": current, "by": f"{caller.kind}:{caller.subject}",
+                "reason": reason}})
+        return previous, current

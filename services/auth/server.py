@@ -7,6 +7,7 @@ import logging
 from p2p.auth.v1 import auth_pb2_grpc
 from services.auth.domain import AuthDomain
 from services.auth.emails import EmailSender
+from services.auth.events import UserEvents
 from services.auth.keys import Box, KeyRing
 from services.auth.servicer import AuthServicer
 from services.auth.settings import AuthSettings
@@ -16,7 +17,9 @@ from services.common.outbox import Dispatcher
 from services.common.ratelimit import RateLimiter
 
 
-def build(settings: AuthSettings | None = None) -> server.ServiceApp:
+def build(settings: AuthSettings | None = None, users_address: str | None = None) -> server.ServiceApp:
+    """The auth server. Registration and deletion events go to the users service at
+    `users_address`, else USERS_ADDR (default 127.0.0.1:3002) read at delivery time."""
     s = settings or AuthSettings.from_env()
     app = server.ServiceApp("auth", s.base)
     ring = KeyRing(app.sessions, Box(s.encryption_key), rotation_days=s.key_rotation_days,
@@ -34,6 +37,16 @@ def build(settings: AuthSettings | None = None) -> server.ServiceApp:
                             handler_timeout=30, name="auth-outbox")
     app.on_startup(dispatcher.start)
     app.on_shutdown(dispatcher.stop)
+
+    # Account events for the users service, on their own dispatcher: a users outage delays
+    # them (retried with backoff) but never the emails above.
+    events = UserEvents(s.base, users_address)
+    user_dispatcher = Dispatcher(app.engine, db.psycopg_url(s.base.database_url), events.handlers(),
+                                 poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
+                                 handler_timeout=10, name="auth-user-events")
+    app.on_startup(user_dispatcher.start)
+    app.on_shutdown(events.close)
+    app.on_shutdown(user_dispatcher.stop)    # runs before events.close
 
     async def housekeeping(stop: asyncio.Event) -> None:
         """Rotate the signing key when it is due; purge expired rate-limit counters."""

@@ -23,6 +23,7 @@ STATUS_PB = {"pending_verification": pb.USER_STATUS_PENDING_VERIFICATION, "activ
 LEVEL_PB = {"none": pb.VERIFICATION_LEVEL_NONE, "email": pb.VERIFICATION_LEVEL_EMAIL,
             "phone": pb.VERIFICATION_LEVEL_PHONE, "identity": pb.VERIFICATION_LEVEL_IDENTITY,
             "full": pb.VERIFICATION_LEVEL_FULL}
+LEVEL = {v: k for k, v in LEVEL_PB.items()}
 DEVICE_TYPE = {cpb.DEVICE_TYPE_MOBILE: "mobile", cpb.DEVICE_TYPE_TABLET: "tablet",
                cpb.DEVICE_TYPE_DESKTOP: "desktop", cpb.DEVICE_TYPE_WEB: "web"}
 DEVICE_TYPE_PB = {v: k for k, v in DEVICE_TYPE.items()}
@@ -225,3 +226,17 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         require_service("admin", "key-rotation")
         kid, retire = await self.d.rotate_key()
         return pb.RotateSigningKeyResponse(kid=kid, previous_key_retire_time=ts(retire))
+
+    async def BatchGetUsers(self, request, context):
+        require_service()
+        users = await self.d.batch_get_users(list(request.user_ids))
+        return pb.BatchGetUsersResponse(users=[pb.UserSummary(
+            id=str(u.id), first_name=u.first_name, last_name=u.last_name, user_type=USER_TYPE_PB[u.user_type],
+            status=STATUS_PB[u.status], verification_level=LEVEL_PB[u.verification_level],
+            create_time=ts(u.created_at)) for u in users])
+
+    async def SetVerificationLevel(self, request, context):
+        p = require_service()
+        previous, current = await self.d.set_verification_level(
+            p, request.user_id, LEVEL.get(request.level, ""), request.reason, request.raise_only)
+        return pb.SetVerificationLevelResponse(previous_level=LEVEL_PB[previous], level=LEVEL_PB[current])

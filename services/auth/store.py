@@ -181,6 +181,13 @@ async def user_by_id(s: AsyncSession, user_id: uuid.UUID, for_update: bool = Fal
     return (await s.execute(q)).scalar_one_or_none()
 
 
+async def users_by_ids(s: AsyncSession, ids: list[uuid.UUID]) -> list[User]:
+    """Live (not deleted) users among ids."""
+    if not ids:
+        return []
+    return list((await s.execute(select(User).where(User.id.in_(ids), User.deleted_at.is_(None)))).scalars())
+
+
 async def user_by_referral_code(s: AsyncSession, code: str) -> User | None:
     return (await s.execute(select(User).where(User.referral_code == code))).scalar_one_or_none()
 

@@ -514,3 +514,53 @@ class RotateSigningKeyResponse(_message.Message):
     kid: str
     previous_key_retire_time: _timestamp_pb2.Timestamp
     def __init__(self, kid: _Optional[str] = ..., previous_key_retire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class BatchGetUsersRequest(_message.Message):
+    __slots__ = ("user_ids",)
+    USER_IDS_FIELD_NUMBER: _ClassVar[int]
+    user_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UserSummary(_message.Message):
+    __slots__ = ("id", "first_name", "last_name", "user_type", "status", "verification_level", "create_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_NAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_NAME_FIELD_NUMBER: _ClassVar[int]
+    USER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    VERIFICATION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    first_name: str
+    last_name: str
+    user_type: UserType
+    status: UserStatus
+    verification_level: VerificationLevel
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., user_type: _Optional[_Union[UserType, str]] = ..., status: _Optional[_Union[UserStatus, str]] = ..., verification_level: _Optional[_Union[VerificationLevel, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class BatchGetUsersResponse(_message.Message):
+    __slots__ = ("users",)
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[UserSummary]
+    def __init__(self, users: _Optional[_Iterable[_Union[UserSummary, _Mapping]]] = ...) -> None: ...
+
+class SetVerificationLevelRequest(_message.Message):
+    __slots__ = ("user_id", "level", "reason", "raise_only")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RAISE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    level: VerificationLevel
+    reason: str
+    raise_only: bool
+    def __init__(self, user_id: _Optional[str] = ..., level: _Optional[_Union[VerificationLevel, str]] = ..., reason: _Optional[str] = ..., raise_only: _Optional[bool] = ...) -> None: ...
+
+class SetVerificationLevelResponse(_message.Message):
+    __slots__ = ("previous_level", "level")
+    PREVIOUS_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    previous_level: VerificationLevel
+    level: VerificationLevel
+    def __init__(self, previous_level: _Optional[_Union[VerificationLevel, str]] = ..., level: _Optional[_Union[VerificationLevel, str]] = ...) -> None: ...

@@ -29,7 +29,8 @@ class AuthServiceStub:
     """Authentication, sessions, two-factor, password and account lifecycle.
     Public methods (no access token): Register, VerifyEmail, ResendVerification, Login,
     LoginTwoFactor, SocialLogin, RefreshToken, ForgotPassword, ResetPassword, GetJwks.
-    Every other method needs "authorization: Bearer <access token>".
+    Every other method needs "authorization: Bearer <access token>"; the internal methods
+    (RotateSigningKey, BatchGetUsers, SetVerificationLevel) need a service identity.
     Error reasons (google.rpc.ErrorInfo, domain "auth.p2p-delivery"): EMAIL_TAKEN,
     INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, ACCOUNT_DISABLED, TOKEN_INVALID, TOKEN_EXPIRED,
     REFRESH_TOKEN_REUSED, SESSION_REVOKED, TWO_FACTOR_INVALID_CODE, TWO_FACTOR_NOT_ENABLED,
@@ -163,13 +164,24 @@ class AuthServiceStub:
                 request_serializer=p2p_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyRequest.SerializeToString,
                 response_deserializer=p2p_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyResponse.FromString,
                 _registered_method=True)
+        self.BatchGetUsers = channel.unary_unary(
+                '/p2p.auth.v1.AuthService/BatchGetUsers',
+                request_serializer=p2p_dot_auth_dot_v1_dot_auth__pb2.BatchGetUsersRequest.SerializeToString,
+                response_deserializer=p2p_dot_auth_dot_v1_dot_auth__pb2.BatchGetUsersResponse.FromString,
+                _registered_method=True)
+        self.SetVerificationLevel = channel.unary_unary(
+                '/p2p.auth.v1.AuthService/SetVerificationLevel',
+                request_serializer=p2p_dot_auth_dot_v1_dot_auth__pb2.SetVerificationLevelRequest.SerializeToString,
+                response_deserializer=p2p_dot_auth_dot_v1_dot_auth__pb2.SetVerificationLevelResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
     """Authentication, sessions, two-factor, password and account lifecycle.
     Public methods (no access token): Register, VerifyEmail, ResendVerification, Login,
     LoginTwoFactor, SocialLogin, RefreshToken, ForgotPassword, ResetPassword, GetJwks.
-    Every other method needs "authorization: Bearer <access token>".
+    Every other method needs "authorization: Bearer <access token>"; the internal methods
+    (RotateSigningKey, BatchGetUsers, SetVerificationLevel) need a service identity.
     Error reasons (google.rpc.ErrorInfo, domain "auth.p2p-delivery"): EMAIL_TAKEN,
     INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, ACCOUNT_DISABLED, TOKEN_INVALID, TOKEN_EXPIRED,
     REFRESH_TOKEN_REUSED, SESSION_REVOKED, TWO_FACTOR_INVALID_CODE, TWO_FACTOR_NOT_ENABLED,
@@ -348,6 +360,23 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetUsers(self, request, context):
+        """Internal (service identities only): the public account fields of up to 500 users, for
+        profiles other services show. Unknown and deleted users are left out of the answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetVerificationLevel(self, request, context):
+        """Internal (service identities only): sets a user's verification level (the users
+        service raises it after a phone or identity verification). With raise_only, a level
+        lower than the current one leaves the account as it is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -471,6 +500,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     request_deserializer=p2p_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyRequest.FromString,
                     response_serializer=p2p_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyResponse.SerializeToString,
             ),
+            'BatchGetUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetUsers,
+                    request_deserializer=p2p_dot_auth_dot_v1_dot_auth__pb2.BatchGetUsersRequest.FromString,
+                    response_serializer=p2p_dot_auth_dot_v1_dot_auth__pb2.BatchGetUsersResponse.SerializeToString,
+            ),
+            'SetVerificationLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetVerificationLevel,
+                    request_deserializer=p2p_dot_auth_dot_v1_dot_auth__pb2.SetVerificationLevelRequest.FromString,
+                    response_serializer=p2p_dot_auth_dot_v1_dot_auth__pb2.SetVerificationLevelResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'p2p.auth.v1.AuthService', rpc_method_handlers)
@@ -483,7 +522,8 @@ class AuthService:
     """Authentication, sessions, two-factor, password and account lifecycle.
     Public methods (no access token): Register, VerifyEmail, ResendVerification, Login,
     LoginTwoFactor, SocialLogin, RefreshToken, ForgotPassword, ResetPassword, GetJwks.
-    Every other method needs "authorization: Bearer <access token>".
+    Every other method needs "authorization: Bearer <access token>"; the internal methods
+    (RotateSigningKey, BatchGetUsers, SetVerificationLevel) need a service identity.
     Error reasons (google.rpc.ErrorInfo, domain "auth.p2p-delivery"): EMAIL_TAKEN,
     INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, ACCOUNT_DISABLED, TOKEN_INVALID, TOKEN_EXPIRED,
     REFRESH_TOKEN_REUSED, SESSION_REVOKED, TWO_FACTOR_INVALID_CODE, TWO_FACTOR_NOT_ENABLED,
@@ -1129,6 +1169,60 @@ class AuthService:
             '/p2p.auth.v1.AuthService/RotateSigningKey',
             p2p_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyRequest.SerializeToString,
             p2p_dot_auth_dot_v1_dot_auth__pb2.RotateSigningKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/p2p.auth.v1.AuthService/BatchGetUsers',
+            p2p_dot_auth_dot_v1_dot_auth__pb2.BatchGetUsersRequest.SerializeToString,
+            p2p_dot_auth_dot_v1_dot_auth__pb2.BatchGetUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetVerificationLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/p2p.auth.v1.AuthService/SetVerificationLevel',
+            p2p_dot_auth_dot_v1_dot_auth__pb2.SetVerificationLevelRequest.SerializeToString,
+            p2p_dot_auth_dot_v1_dot_auth__pb2.SetVerificationLevelResponse.FromString,
             options,
             channel_credentials,
             insecure,
