@@ -50,6 +50,15 @@ AUTH = ServiceSpec(
     ),
 )
 
+# Every users method needs a token: public profiles show people (names, photos, ratings),
+# so they are for signed-in members only, not for anonymous scraping.
+USERS = ServiceSpec(
+    name="users",
+    port=3002,
+    database="user_db",
+    grpc_services=("p2p.users.v1.UserService",),
+)
+
 TRIPS = ServiceSpec(
     name="trips",
     port=3003,
@@ -65,7 +74,7 @@ DELIVERIES = ServiceSpec(
     grpc_services=("p2p.deliveries.v1.DeliveryService",),
 )
 
-SERVICES: tuple[ServiceSpec, ...] = (AUTH, TRIPS, DELIVERIES)
+SERVICES: tuple[ServiceSpec, ...] = (AUTH, USERS, TRIPS, DELIVERIES)
 
 # Infrastructure methods open on every server (health checks and reflection for grpcurl).
 ALWAYS_PUBLIC_PREFIXES: tuple[str, ...] = (

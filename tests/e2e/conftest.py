@@ -29,12 +29,13 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def edge(auth_server, trips_server, deliveries_server, tmp_path_factory):
+async def edge(auth_server, trips_server, deliveries_server, users_server, tmp_path_factory):
     port, admin = free_port(), free_port()
     cfg = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
     subprocess.run([sys.executable, str(ROOT / "envoy" / "generate.py"), "--out", str(cfg), "--port", str(port),
                     "--admin-port", str(admin), "--addr", f"auth={auth_server.address}",
-                    "--addr", f"trips={trips_server.address}", "--addr", f"deliveries={deliveries_server.address}"],
+                    "--addr", f"trips={trips_server.address}", "--addr", f"deliveries={deliveries_server.address}",
+                    "--addr", f"users={users_server.address}"],
                    check=True, cwd=ROOT)
     log = open(cfg.parent / "envoy.log", "w")
     proc = await asyncio.create_subprocess_exec(tool("envoy"), "-c", str(cfg), "--disable-hot-restart",

@@ -176,8 +176,9 @@ async def start_deliveries(env: dict, ratings, blocks, trips_address: str):
 
 
 @pytest.fixture(scope="session")
-def deliveries_env(auth_server, deliveries_db):
+def deliveries_env(auth_server, deliveries_db, users_server):
     return {"DELIVERIES_DATABASE_URL": deliveries_db, "AUTH_ADDR": auth_server.address,
+            "USERS_ADDR": users_server.address,   # delivery events go to the real users service
             "DELIVERIES_EXPIRY_INTERVAL_SECONDS": "0.3", "DELIVERIES_WATCH_POLL_SECONDS": "5",
             "OUTBOX_POLL_SECONDS": "0.3"}
 
@@ -228,3 +229,137 @@ def service_md(auth_server):
     def make(name: str, roles: tuple[str, ...] = ()):
         return md(identity.ServiceIdentity(name, auth_server.settings.service_key, "p2p-api", roles=roles).token())
     return make
+
+
+# -- users ------------------------------------------------------------------------------------
+USERS_FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "users" / "fixtures"
+
+
+class NominatimServer:
+    """Answers GET /search like Nominatim (format=jsonv2), from responses recorded in its format:
+    `city` München/Munich -> Marienplatz, Valmiera -> Valmiera, anything else -> [] (no match).
+
+    `.mode`: "ok"; "error" answers 503 with an HTML page (as Nominatim does when overloaded);
+    "slow" answers after `slow_seconds` (beyond the client's timeout); "down" drops the
+    connection; "garbage" answers 200 with a body that is not Nominatim's. `.requests` records
+    each request's query parameters and user-agent."""
+
+    def __init__(self):
+        self.mode = "ok"
+        self.slow_seconds = 3.0
+        self.requests: list[dict] = []
+        answers = {"münchen": "nominatim_marienplatz_munich.json", "munich": "nominatim_marienplatz_munich.json",
+                   "valmiera": "nominatim_valmiera.json"}
+        bodies = {k: (USERS_FIXTURES / f).read_bytes() for k, f in answers.items()}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                u = urlparse(self.path)
+                q = {k: v[0] for k, v in parse_qs(u.query).items()}
+                outer.requests.append({**q, "_path": u.path, "_user_agent": self.headers.get("user-agent", "")})
+                mode = outer.mode
+                if mode == "down":
+                    self.close_connection = True
+                    return
+                if mode == "slow":
+                    time.sleep(outer.slow_seconds)
+                ctype = "application/json; charset=utf-8"
+                if mode == "error":
+                    body, status, ctype = b"<html><body>Service Unavailable</body></html>", 503, "text/html"
+                elif mode == "garbage":
+                    body, status = b'{"unexpected": true}', 200
+                elif u.path != "/search" or q.get("format") != "jsonv2":
+                    body, status = b'{"error":{"code":400,"message":"Parameter error"}}', 400
+                else:
+                    body, status = bodies.get(q.get("city", "").strip().lower(), b"[]"), 200
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", ctype)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *a):
+                pass
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def nominatim():
+    n = NominatimServer()
+    yield n
+    n.stop()
+
+
+@pytest.fixture(scope="session")
+def users_db():
+    tpl, name = f"tpl_users_{RUN}", f"test_users_{RUN}"
+    dbadmin.create_database(ADMIN_URL, tpl, EXTENSIONS)
+    migrations.upgrade("users", db_url(tpl))
+    dbadmin.create_database(ADMIN_URL, name, (), template=tpl)
+    yield db_url(name)
+    dbadmin.drop_database(ADMIN_URL, name)
+    dbadmin.drop_database(ADMIN_URL, tpl)
+
+
+@pytest.fixture(scope="session")
+async def users_server(auth_server, auth_db, users_db, nominatim, tmp_path_factory):
+    """The users server (its blobs in a temporary directory, Nominatim stand-in as geocoder).
+    Auth's outbox delivers registrations to it (USERS_ADDR); the registrations auth could not
+    deliver before it started are made due again and awaited, so they do not land in the
+    middle of a test."""
+    os.environ.update({"USERS_DATABASE_URL": users_db, "AUTH_ADDR": auth_server.address,
+                       "GEOCODER_BASE_URL": nominatim.url, "GEOCODER_TIMEOUT_SECONDS": "1",
+                       "USERS_BLOB_DIR": str(tmp_path_factory.mktemp("users-blobs"))})
+    from services.users import server
+    app = server.build()
+    port = await app.start(port=0)
+    app.address = f"127.0.0.1:{port}"
+    for _ in range(100):
+        if app.health._server_status.get("", None) == 1:
+            break
+        await asyncio.sleep(0.05)
+    os.environ["USERS_ADDR"] = app.address
+    pending = ("SELECT count(*) FROM outbox_events WHERE topic IN ('auth.user.registered', 'auth.user.deleted') "
+               "AND delivered_at IS NULL AND attempts < %s")
+    max_attempts = auth_server.settings.outbox_max_attempts
+    # Asynchronous, and skipping rows auth's dispatcher holds: a blocking wait on its lock here
+    # would stall the event loop the dispatcher runs on.
+    async with await psycopg.AsyncConnection.connect(auth_db, autocommit=True) as conn:
+        await conn.execute("UPDATE outbox_events SET available_at = now() WHERE id IN (SELECT id FROM outbox_events "
+                           "WHERE topic IN ('auth.user.registered', 'auth.user.deleted') AND delivered_at IS NULL "
+                           "FOR UPDATE SKIP LOCKED)")
+        for _ in range(300):
+            if (await (await conn.execute(pending, (max_attempts,))).fetchone())[0] == 0:
+                break
+            await asyncio.sleep(0.1)
+    yield app
+    await app.stop(grace=1)
+
+
+@pytest.fixture(scope="session")
+async def users(users_server):
+    from p2p.users.v1 import users_pb2_grpc
+    ch = grpc.aio.insecure_channel(users_server.address)
+    yield users_pb2_grpc.UserServiceStub(ch)
+    await ch.close()
+
+
+@pytest.fixture(scope="session")
+def usql(users_db):
+    """Run SQL against the users test database."""
+    def run(query: str, *args):
+        with psycopg.connect(users_db, autocommit=True) as conn:
+            cur = conn.execute(query, args)
+            return cur.fetchall() if cur.description else []
+    return run

@@ -1,0 +1,4 @@
+from services.users.store import metadata
+from services.common.migrations import run_env
+
+run_env(metadata)
