@@ -114,6 +114,8 @@ async def test_a_cancelled_trip_is_not_bookable(dl, trips, customer, traveler):
     r = await create_request(dl, customer)
     o = await make_offer(dl, traveler, r.id, trip.id)
     await trips.CancelTrip(tpb.CancelTripRequest(trip_id=trip.id, reason="car broke down"), metadata=traveler.md)
+    # (the shared trips server delivers trips.trip.cancelled to no deliveries server here, so the
+    # offer is still pending and the trip itself refuses the reservation)
     await expect(OK.FAILED_PRECONDITION, accept(dl, customer, r, o), "TRIP_NOT_BOOKABLE")
 
 

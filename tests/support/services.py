@@ -186,7 +186,6 @@ def deliveries_env(auth_server, deliveries_db, users_server):
 @pytest.fixture(scope="session")
 async def deliveries_server(deliveries_env, trips_server, ratings, blocks):
     app = await start_deliveries(deliveries_env, ratings, blocks, trips_server.address)
-    os.environ["DELIVERIES_ADDR"] = app.address   # where trips' outbox delivers trips.trip.cancelled
     yield app
     await app.stop(grace=1)
 
