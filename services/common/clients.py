@@ -144,10 +144,12 @@ class UsersClient(ServiceClient):
     For outbox dispatchers: handle_user_registered / handle_user_deleted (auth),
     handle_delivery_event (deliveries), handle_trip_event (trips); pass the outbox event's
     idempotency key as event_id.
+    For trips' ListTripReviews: list_user_reviews (as this service: published reviews only,
+    anonymous ones without their author).
     """
     service = "p2p.users.v1.UserService"
     idempotent_methods = ("BatchGetRatings", "GetBlockRelations", "HandleUserRegistered", "HandleUserDeleted",
-                          "HandleDeliveryEvent", "HandleTripEvent")
+                          "HandleDeliveryEvent", "HandleTripEvent", "ListUserReviews")
     default_timeout = 3.0
 
     def __init__(self, settings: Settings, target: str | None = None, timeout: float | None = None):
@@ -180,6 +182,14 @@ class UsersClient(ServiceClient):
     async def blocked(self, user_id: str, timeout: float | None = None) -> set[str]:
         r = await self.get_block_relations(user_id, (), timeout)
         return set(r.blocked_user_ids) | set(r.blocked_by_user_ids)
+
+    async def list_user_reviews(self, user_id: str, role: int = 0, trip_id: str = "", page_size: int = 0,
+                                page_token: str = "", timeout: float | None = None):
+        """One page of a user's reviews (users_pb2.ListUserReviewsResponse); `role` a
+        users_pb2.ReviewRole (default RECEIVED), `trip_id` limits them to that trip's deliveries."""
+        req = self.pb.ListUserReviewsRequest(user_id=user_id, role=role, trip_id=trip_id, page_size=page_size,
+                                             page_token=page_token)
+        return await self.stub.ListUserReviews(req, **self.call_kwargs(timeout))
 
     async def handle_user_registered(self, event_id: str, user_id: str, first_name: str = "", last_name: str = "",
                                      user_type: int = 0, register_time=None, timeout: float | None = None):

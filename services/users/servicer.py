@@ -402,7 +402,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
 
     async def ListUserReviews(self, request, context):
         rows, nxt, avg, n = await self.d.reviews.list(request.user_id, enum_in(request.role, REVIEW_ROLE),
-                                                      request.page_size, request.page_token)
+                                                      request.page_size, request.page_token, request.trip_id)
         return pb.ListUserReviewsResponse(reviews=[review_pb(r) for r in rows], next_page_token=nxt,
                                           average_rating=avg, rating_count=n)
 

@@ -492,10 +492,19 @@ async def blocks_between(s: AsyncSession, user_id: uuid.UUID, others: list[uuid.
     return set((await s.execute(q1)).scalars()), set((await s.execute(q2)).scalars())
 
 
-async def rating_of(s: AsyncSession, user_id: uuid.UUID) -> tuple[float, int]:
-    """(average, count) of a user's published received reviews."""
+def on_trip(trip_id: uuid.UUID):
+    """Reviews of the deliveries that rode on a trip (delivery_participations.trip_id, from
+    deliveries' events). Always combined with a reviewee or reviewer filter (their indexes)."""
+    return Review.delivery_id.in_(select(Participation.delivery_id).where(Participation.trip_id == trip_id))
+
+
+async def rating_of(s: AsyncSession, user_id: uuid.UUID, trip_id: uuid.UUID | None = None) -> tuple[float, int]:
+    """(average, count) of a user's published received reviews (of one trip's deliveries when
+    trip_id is given)."""
     q = select(func.coalesce(func.avg(Review.overall_rating), 0), func.count()).where(
         Review.reviewee_id == user_id, Review.status == "published")
+    if trip_id is not None:
+        q = q.where(on_trip(trip_id))
     avg, n = (await s.execute(q)).one()
     return round(float(avg), 2), int(n)
 

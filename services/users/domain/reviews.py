@@ -131,15 +131,22 @@ class Reviews:
                 "overall_rating": inp.overall_rating}, aggregate_id=str(reviewee), idempotency_key=f"review:{row.id}")
         return self._view(p, row, await self._names([row]))
 
-    async def list(self, user_id: str, role: str, page_size: int,
-                   page_token: str) -> tuple[list[ReviewView], str, float, int]:
+    async def list(self, user_id: str, role: str, page_size: int, page_token: str,
+                   trip_id: str = "") -> tuple[list[ReviewView], str, float, int]:
+        """A user's reviews (received or given), newest first; with trip_id only those of the
+        deliveries that rode on that trip, and the rating is then that trip's."""
         p = caller()
         v = Violations()
-        uid = None
+        uid = trip = None
         try:
             uid = subject_user(p, user_id)
         except InvalidArgument as e:
             v.items += e.violations
+        if trip_id:
+            try:
+                trip = parse_uuid(trip_id, "trip_id")
+            except InvalidArgument as e:
+                v.items += e.violations
         role = role or "received"
         if role not in ("received", "given"):
             v.add("role", "must be RECEIVED or GIVEN")
@@ -148,6 +155,8 @@ class Reviews:
         v.raise_if_any()
         R = store.Review
         q = sa.select(R).where(R.reviewee_id == uid if role == "received" else R.reviewer_id == uid)
+        if trip is not None:
+            q = q.where(store.on_trip(trip))
         if not is_admin(p):
             q = q.where(R.status == "published")
             own = p.kind == "user" and p.user_id == str(uid)
@@ -158,7 +167,7 @@ class Reviews:
         q = q.order_by(R.created_at.desc(), R.id.desc()).limit(size + 1)
         async with self.d.sessions() as s:
             rows = list((await s.execute(q)).scalars())
-            avg, n = await store.rating_of(s, uid)
+            avg, n = await store.rating_of(s, uid, trip)
         nxt = paging.keyset_token("reviews", rows[size - 1].created_at, rows[size - 1].id) if len(rows) > size else ""
         rows = rows[:size]
         names = await self._names([r for r in rows if self._visible(p, r)])

@@ -1012,16 +1012,18 @@ class CreateReviewRequest(_message.Message):
     def __init__(self, delivery_id: _Optional[str] = ..., overall_rating: _Optional[int] = ..., communication_rating: _Optional[int] = ..., punctuality_rating: _Optional[int] = ..., carefulness_rating: _Optional[int] = ..., friendliness_rating: _Optional[int] = ..., comment: _Optional[str] = ..., is_anonymous: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ListUserReviewsRequest(_message.Message):
-    __slots__ = ("user_id", "role", "page_size", "page_token")
+    __slots__ = ("user_id", "role", "page_size", "page_token", "trip_id")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TRIP_ID_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     role: ReviewRole
     page_size: int
     page_token: str
-    def __init__(self, user_id: _Optional[str] = ..., role: _Optional[_Union[ReviewRole, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    trip_id: str
+    def __init__(self, user_id: _Optional[str] = ..., role: _Optional[_Union[ReviewRole, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., trip_id: _Optional[str] = ...) -> None: ...
 
 class ListUserReviewsResponse(_message.Message):
     __slots__ = ("reviews", "next_page_token", "average_rating", "rating_count")

@@ -517,7 +517,8 @@ class UserServiceServicer:
     def ListUserReviews(self, request, context):
         """Reviews a user received (default) or gave, newest first. Published reviews only (admins
         see every status); anonymous reviews never name their author and are left out of another
-        user's GIVEN list.
+        user's GIVEN list. With trip_id, only the reviews of deliveries that rode on that trip
+        (trips' ListTripReviews reads them so).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
