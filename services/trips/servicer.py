@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
+import grpc
 from google.protobuf import json_format, timestamp_pb2
+from google.rpc import error_details_pb2
 from google.type import latlng_pb2
+from grpc_status import rpc_status
 
 from p2p.common.v1 import common_pb2 as cpb
 from p2p.trips.v1 import trips_pb2 as pb
 from p2p.trips.v1 import trips_pb2_grpc
-from services.common.errors import InvalidArgument, Unimplemented
+from services.common.clients import UsersClient
+from services.common.errors import DomainError, InvalidArgument, Unavailable
 from services.common.identity import caller, require_service, require_user
 from services.trips import domain as d
 
@@ -193,9 +198,29 @@ def report_pb(x: dict | None) -> pb.WeatherReport | None:
                             max_wind_speed_kmh=x.get("max_wind_speed_kmh", x["wind_speed_kmh"]))
 
 
+def users_error(err: grpc.aio.AioRpcError) -> DomainError:
+    """What the caller of ListTripReviews gets when users refused or failed: its field violations
+    (page_size, page_token) for INVALID_ARGUMENT, else UNAVAILABLE (never INTERNAL)."""
+    if err.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        found = []
+        try:
+            st = rpc_status.from_call(err)
+        except Exception:  # noqa: BLE001 - malformed details: no violations
+            st = None
+        for detail in st.details if st else []:
+            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                br = error_details_pb2.BadRequest()
+                detail.Unpack(br)
+                found += [(v.field, v.description) for v in br.field_violations]
+        return InvalidArgument("the request has invalid fields", found)
+    return Unavailable(f"trip reviews come from the users service, which could not answer ({err.code().name}); "
+                       "retry later", reason="USERS_UNAVAILABLE")
+
+
 class TripServicer(trips_pb2_grpc.TripServiceServicer):
-    def __init__(self, domain: d.TripsDomain):
+    def __init__(self, domain: d.TripsDomain, users: Callable[[], UsersClient]):
         self.d = domain
+        self.users = users          # the users client (its address may change between calls)
 
     async def _trip(self, p, trip_id) -> pb.Trip:
         return trip_pb(await self.d.get(p, str(trip_id)))
@@ -268,9 +293,17 @@ class TripServicer(trips_pb2_grpc.TripServiceServicer):
                       for e in a["timeline"]])
 
     async def ListTripReviews(self, request, context):
-        require_user()
-        raise Unimplemented("trip reviews come from the users service, which is not built yet",
-                            reason="REVIEWS_NOT_AVAILABLE")
+        # Visible to the caller as for GetTrip (no share token here), else NOT_FOUND; then the
+        # reviews of the trip's traveler about the deliveries that rode on it, from users.
+        trip = (await self.d.get(caller(), request.trip_id)).Trip
+        users = self.users()
+        try:
+            r = await users.list_user_reviews(str(trip.traveler_id), users.pb.REVIEW_ROLE_RECEIVED, str(trip.id),
+                                              request.page_size, request.page_token)
+        except grpc.aio.AioRpcError as e:
+            raise users_error(e) from None
+        return pb.ListTripReviewsResponse(reviews=r.reviews, next_page_token=r.next_page_token,
+                                          average_rating=r.average_rating, rating_count=r.rating_count)
 
     async def ShareTrip(self, request, context):
         url, deep, png, token = await self.d.share(require_user(), request.trip_id)

@@ -116,12 +116,15 @@ def trips_db():
 
 
 @pytest.fixture(scope="session")
-async def trips_server(auth_server, trips_db, weather_server):
+async def trips_server(auth_server, trips_db, weather_server, users_server):
+    """Trip events and ListTripReviews reach the real users server (given explicitly, so trip
+    completions land at once instead of retrying until USERS_ADDR appears); cancellations go to
+    DELIVERIES_ADDR, unset here: only a test that sets it reaches a deliveries server."""
     os.environ.update({"TRIPS_DATABASE_URL": trips_db, "AUTH_ADDR": auth_server.address,
                        "WEATHER_BASE_URL": weather_server.url, "WEATHER_REFRESH_SECONDS": "3600",
                        "WEATHER_TIMEOUT_SECONDS": "1"})
     from services.trips import server
-    app = server.build()
+    app = server.build(users_address=users_server.address)
     port = await app.start(port=0)
     app.address = f"127.0.0.1:{port}"
     yield app

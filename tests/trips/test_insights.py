@@ -1,5 +1,5 @@
-"""Templates, duplicating, sharing, exporting, analytics, statistics, popular routes,
-recommendations and reviews."""
+"""Templates, duplicating, sharing, exporting, analytics, statistics, popular routes and
+recommendations (reviews: test_reviews.py)."""
 from __future__ import annotations
 
 import csv
@@ -247,11 +247,3 @@ async def test_popular_routes_and_recommendations(trips, stub, sql, traveler, cu
     await expect(OK.UNAUTHENTICATED, trips.GetTripRecommendations(tpb.GetTripRecommendationsRequest(), metadata=md()))
     assert "limit" in violations(await expect(OK.INVALID_ARGUMENT, trips.GetTripRecommendations(
         tpb.GetTripRecommendationsRequest(limit=-1), metadata=bearer(me))))
-
-
-async def test_reviews_are_not_available_yet(trips, traveler):
-    t = await create_trip(trips, traveler)
-    d = await expect(OK.UNIMPLEMENTED, trips.ListTripReviews(tpb.ListTripReviewsRequest(trip_id=t.id),
-                                                             metadata=bearer(traveler)))
-    assert d["ErrorInfo"].reason == "REVIEWS_NOT_AVAILABLE"
-    await expect(OK.UNAUTHENTICATED, trips.ListTripReviews(tpb.ListTripReviewsRequest(trip_id=t.id), metadata=md()))

@@ -6,6 +6,7 @@ from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import latlng_pb2 as _latlng_pb2
 from p2p.common.v1 import common_pb2 as _common_pb2
+from p2p.users.v1 import users_pb2 as _users_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -425,10 +426,16 @@ class ListTripReviewsRequest(_message.Message):
     def __init__(self, trip_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListTripReviewsResponse(_message.Message):
-    __slots__ = ("next_page_token",)
+    __slots__ = ("next_page_token", "reviews", "average_rating", "rating_count")
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_RATING_FIELD_NUMBER: _ClassVar[int]
+    RATING_COUNT_FIELD_NUMBER: _ClassVar[int]
     next_page_token: str
-    def __init__(self, next_page_token: _Optional[str] = ...) -> None: ...
+    reviews: _containers.RepeatedCompositeFieldContainer[_users_pb2.Review]
+    average_rating: float
+    rating_count: int
+    def __init__(self, next_page_token: _Optional[str] = ..., reviews: _Optional[_Iterable[_Union[_users_pb2.Review, _Mapping]]] = ..., average_rating: _Optional[float] = ..., rating_count: _Optional[int] = ...) -> None: ...
 
 class ShareTripRequest(_message.Message):
     __slots__ = ("trip_id",)

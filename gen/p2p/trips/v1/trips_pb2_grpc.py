@@ -34,11 +34,12 @@ class TripServiceStub:
     Error reasons (google.rpc.ErrorInfo, domain "trips.p2p-delivery"): TRAVELER_REQUIRED,
     INVALID_TRANSITION, DEPARTURE_PASSED, TRIP_HAS_RESERVATIONS (metadata "fields": what cannot
     change), CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE, RESERVATION_MISMATCH, TRIP_NOT_FOUND,
-    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, REVIEWS_NOT_AVAILABLE.
+    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, USERS_UNAVAILABLE.
     Outbox events (written in the transaction of the change; payload always has trip_id and
     traveler_id): trips.trip.published, trips.trip.started, trips.trip.status_reported
-    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed,
-    trips.trip.cancelled {reason}.
+    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed
+    {actual_arrival_time} (delivered to users), trips.trip.cancelled {reason} (delivered to
+    deliveries, then users).
     """
 
     def __init__(self, channel):
@@ -188,11 +189,12 @@ class TripServiceServicer:
     Error reasons (google.rpc.ErrorInfo, domain "trips.p2p-delivery"): TRAVELER_REQUIRED,
     INVALID_TRANSITION, DEPARTURE_PASSED, TRIP_HAS_RESERVATIONS (metadata "fields": what cannot
     change), CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE, RESERVATION_MISMATCH, TRIP_NOT_FOUND,
-    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, REVIEWS_NOT_AVAILABLE.
+    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, USERS_UNAVAILABLE.
     Outbox events (written in the transaction of the change; payload always has trip_id and
     traveler_id): trips.trip.published, trips.trip.started, trips.trip.status_reported
-    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed,
-    trips.trip.cancelled {reason}.
+    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed
+    {actual_arrival_time} (delivered to users), trips.trip.cancelled {reason} (delivered to
+    deliveries, then users).
     """
 
     def CreateTrip(self, request, context):
@@ -290,8 +292,12 @@ class TripServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTripReviews(self, request, context):
-        """Reviews are owned by the users service (not yet built): UNIMPLEMENTED (reason
-        REVIEWS_NOT_AVAILABLE) for now.
+        """The published reviews the trip's traveler received for deliveries that rode on this trip,
+        newest first, paginated (read from the users service: ListUserReviews with trip_id;
+        anonymous reviews never name their author). The trip must be visible to the caller as for
+        GetTrip (without a share token): the owner sees it in any state, others only a public
+        PUBLISHED or IN_PROGRESS trip; otherwise NOT_FOUND. UNAVAILABLE (USERS_UNAVAILABLE) when
+        the users service cannot be reached.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -563,11 +569,12 @@ class TripService:
     Error reasons (google.rpc.ErrorInfo, domain "trips.p2p-delivery"): TRAVELER_REQUIRED,
     INVALID_TRANSITION, DEPARTURE_PASSED, TRIP_HAS_RESERVATIONS (metadata "fields": what cannot
     change), CAPACITY_EXCEEDED, TRIP_NOT_BOOKABLE, RESERVATION_MISMATCH, TRIP_NOT_FOUND,
-    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, REVIEWS_NOT_AVAILABLE.
+    TEMPLATE_NOT_FOUND, TEMPLATE_NAME_TAKEN, USERS_UNAVAILABLE.
     Outbox events (written in the transaction of the change; payload always has trip_id and
     traveler_id): trips.trip.published, trips.trip.started, trips.trip.status_reported
-    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed,
-    trips.trip.cancelled {reason}.
+    {latitude, longitude, revised_arrival_time, note}, trips.trip.completed
+    {actual_arrival_time} (delivered to users), trips.trip.cancelled {reason} (delivered to
+    deliveries, then users).
     """
 
     @staticmethod
