@@ -112,3 +112,23 @@ def to_status(err: DomainError, domain: str) -> grpc.Status:
 def internal_status(request_id: str) -> grpc.Status:
     return rpc_status.to_status(status_pb2.Status(
         code=code_pb2.INTERNAL, message=f"internal error (request id {request_id})"))
+
+
+def rpc_error_details(err: grpc.aio.AioRpcError) -> tuple[str, list[tuple[str, str]]]:
+    """The ErrorInfo reason and BadRequest field violations another service put on an error
+    (empty when absent or malformed)."""
+    reason, violations = "", []
+    try:
+        st = rpc_status.from_call(err)
+    except Exception:  # noqa: BLE001 - malformed details: no details
+        st = None
+    for d in st.details if st else []:
+        if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            d.Unpack(info)
+            reason = info.reason
+        elif d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            br = error_details_pb2.BadRequest()
+            d.Unpack(br)
+            violations = [(v.field, v.description) for v in br.field_violations]
+    return reason, violations

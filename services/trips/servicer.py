@@ -6,15 +6,13 @@ from typing import Callable
 
 import grpc
 from google.protobuf import json_format, timestamp_pb2
-from google.rpc import error_details_pb2
 from google.type import latlng_pb2
-from grpc_status import rpc_status
 
 from p2p.common.v1 import common_pb2 as cpb
 from p2p.trips.v1 import trips_pb2 as pb
 from p2p.trips.v1 import trips_pb2_grpc
 from services.common.clients import UsersClient
-from services.common.errors import DomainError, InvalidArgument, Unavailable
+from services.common.errors import DomainError, InvalidArgument, Unavailable, rpc_error_details
 from services.common.identity import caller, require_service, require_user
 from services.trips import domain as d
 
@@ -202,16 +200,7 @@ def users_error(err: grpc.aio.AioRpcError) -> DomainError:
     """What the caller of ListTripReviews gets when users refused or failed: its field violations
     (page_size, page_token) for INVALID_ARGUMENT, else UNAVAILABLE (never INTERNAL)."""
     if err.code() == grpc.StatusCode.INVALID_ARGUMENT:
-        found = []
-        try:
-            st = rpc_status.from_call(err)
-        except Exception:  # noqa: BLE001 - malformed details: no violations
-            st = None
-        for detail in st.details if st else []:
-            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                br = error_details_pb2.BadRequest()
-                detail.Unpack(br)
-                found += [(v.field, v.description) for v in br.field_violations]
+        found = rpc_error_details(err)[1]
         return InvalidArgument("the request has invalid fields", found)
     return Unavailable(f"trip reviews come from the users service, which could not answer ({err.code().name}); "
                        "retry later", reason="USERS_UNAVAILABLE")

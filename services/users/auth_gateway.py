@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from p2p.auth.v1 import auth_pb2 as apb
 from services.common import errors
@@ -30,27 +28,9 @@ LEVEL_PB = {v: k for k, v in LEVEL.items()}
 BATCH = 500
 
 
-def _details(err: grpc.aio.AioRpcError) -> tuple[str, list[tuple[str, str]]]:
-    reason, violations = "", []
-    try:
-        st = rpc_status.from_call(err)
-    except Exception:  # noqa: BLE001 - malformed details: no details
-        st = None
-    for d in st.details if st else []:
-        if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            d.Unpack(info)
-            reason = info.reason
-        elif d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            br = error_details_pb2.BadRequest()
-            d.Unpack(br)
-            violations = [(v.field, v.description) for v in br.field_violations]
-    return reason, violations
-
-
 def domain_error(err: grpc.aio.AioRpcError, field_prefix: str = "") -> errors.DomainError:
     code = err.code()
-    reason, violations = _details(err)
+    reason, violations = errors.rpc_error_details(err)
     message = err.details() or "the auth service refused the request"
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return errors.InvalidArgument(message, [(field_prefix + f, d) for f, d in violations], reason=reason or None)
