@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-import subprocess
-import sys
 import time
 
 import httpx
@@ -25,7 +23,7 @@ import pytest
 
 from p2p.auth.v1 import auth_pb2
 from tests.conftest import signed_up
-from tests.e2e.conftest import ROOT, free_port, tool
+from tests.e2e.conftest import start_envoy
 from tests.e2e.test_mobile_app import h
 from tests.support.services import start_deliveries
 
@@ -67,49 +65,13 @@ async def until(call, done, what: str, deadline: float = DEADLINE_SECONDS):
         await asyncio.sleep(0.1)
 
 
-async def start_envoy(tmp_path_factory, addrs: dict[str, str]):
-    """An Envoy (envoy/generate.py config) in front of `addrs`, ready (clusters healthy, JWKS fetched)."""
-    port, admin = free_port(), free_port()
-    cfg = tmp_path_factory.mktemp("envoy-wired") / "envoy.yaml"
-    subprocess.run([sys.executable, str(ROOT / "envoy" / "generate.py"), "--out", str(cfg), "--port", str(port),
-                    "--admin-port", str(admin), *[a for k, v in addrs.items() for a in ("--addr", f"{k}={v}")]],
-                   check=True, cwd=ROOT)
-    log = open(cfg.parent / "envoy.log", "w")
-    proc = await asyncio.create_subprocess_exec(tool("envoy"), "-c", str(cfg), "--disable-hot-restart",
-                                                "--log-level", "warn", cwd=ROOT, stdout=log, stderr=log,
-                                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(timeout=5) as c:
-            end = time.monotonic() + 20
-            while True:
-                try:
-                    ready = (await c.get(f"http://127.0.0.1:{admin}/ready")).status_code == 200
-                    stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=membership_healthy")).text
-                    healthy = [ln for ln in stats.splitlines() if ln.strip()]
-                    jwks = (await c.get(f"{base}/api/v1/auth/jwks")).status_code == 200
-                    if ready and healthy and all(ln.endswith(": 1") for ln in healthy) and jwks:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > end:
-                    raise RuntimeError("envoy did not become ready: " + (cfg.parent / "envoy.log").read_text()[-2000:])
-                await asyncio.sleep(0.05)
-    except BaseException:
-        proc.terminate()
-        await proc.wait()
-        log.close()
-        raise
-    return proc, log, base
-
-
 @pytest.fixture(scope="module")
 async def wired_edge(auth_server, trips_server, users_server, deliveries_env, edge, tmp_path_factory):
     """A second Envoy whose deliveries backend asks the REAL users service for blocks and ratings
     (server.build defaults: ratings=None, blocks=None), on the deliveries database of `edge`."""
     app = await start_deliveries(deliveries_env, None, None, trips_server.address)
     try:
-        proc, log, base = await start_envoy(tmp_path_factory, {
+        proc, log, base, _, _ = await start_envoy(tmp_path_factory, {
             "auth": auth_server.address, "trips": trips_server.address, "deliveries": app.address,
             "users": users_server.address})
     except BaseException:
