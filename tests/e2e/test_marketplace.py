@@ -21,6 +21,35 @@ def iso(d: dt.datetime) -> str:
     return d.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def trip_body(dep: dt.datetime) -> dict:
+    return {"title": "Paris to Berlin by car", "transportType": "TRANSPORT_TYPE_CAR",
+            "origin": {"place": {"address": "Paris", "location": PARIS}},
+            "destination": {"place": {"address": "Berlin", "location": BERLIN}},
+            "departureTime": iso(dep), "arrivalTime": iso(dep + dt.timedelta(hours=11)),
+            "capacity": {"weightGrams": "20000", "volumeCm3": "200000", "items": 4},
+            "pricing": {"basePrice": {"amountMinor": "1500", "currencyCode": "EUR"},
+                        "pricePerKg": {"amountMinor": "200", "currencyCode": "EUR"}},
+            "visibility": "TRIP_VISIBILITY_PUBLIC"}
+
+
+def request_body(dep: dt.datetime, title: str) -> dict:
+    return {"deliveryRequest": {
+        "title": title, "urgency": "URGENCY_STANDARD",
+        "item": {"name": "Boxed headphones", "category": "ITEM_CATEGORY_ELECTRONICS", "quantity": 1,
+                 "weightGrams": "1500", "dimensions": {"lengthCm": 25, "widthCm": 20, "heightCm": 10}},
+        "pickup": {"place": {"address": "Grand-Place, Brussels", "location": BRUSSELS},
+                   "windowStart": iso(dep - dt.timedelta(days=1)), "windowEnd": iso(dep + dt.timedelta(days=1))},
+        "delivery": {"place": {"address": "Domkloster 4, Cologne", "location": COLOGNE},
+                     "windowStart": iso(dep), "windowEnd": iso(dep + dt.timedelta(days=3))},
+        "maxPrice": {"amountMinor": "6000", "currencyCode": "EUR"}}}
+
+
+def offer_body(trip_id: str, dep: dt.datetime) -> dict:
+    return {"offer": {"tripId": trip_id, "price": {"amountMinor": "4500", "currencyCode": "EUR"},
+                      "message": "Happy to take it", "estimatedPickupTime": iso(dep),
+                      "estimatedDeliveryTime": iso(dep + dt.timedelta(hours=4))}}
+
+
 async def test_trip_request_match_offer_watch_accept(http, edge, stub, sql):
     _, trav = await signed_up(stub, sql, user_type=auth_pb2.USER_TYPE_TRAVELER)
     _, cust = await signed_up(stub, sql, user_type=auth_pb2.USER_TYPE_CUSTOMER)
@@ -29,15 +58,7 @@ async def test_trip_request_match_offer_watch_accept(http, edge, stub, sql):
     dep = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=5)
 
     # the traveler posts and publishes a Paris -> Berlin trip
-    r = await http.post("/api/v1/trips", headers=h(T), json={
-        "title": "Paris to Berlin by car", "transportType": "TRANSPORT_TYPE_CAR",
-        "origin": {"place": {"address": "Paris", "location": PARIS}},
-        "destination": {"place": {"address": "Berlin", "location": BERLIN}},
-        "departureTime": iso(dep), "arrivalTime": iso(dep + dt.timedelta(hours=11)),
-        "capacity": {"weightGrams": "20000", "volumeCm3": "200000", "items": 4},
-        "pricing": {"basePrice": {"amountMinor": "1500", "currencyCode": "EUR"},
-                    "pricePerKg": {"amountMinor": "200", "currencyCode": "EUR"}},
-        "visibility": "TRIP_VISIBILITY_PUBLIC"})
+    r = await http.post("/api/v1/trips", headers=h(T), json=trip_body(dep))
     assert r.status_code == 200, r.text
     trip = r.json()
     r = await http.post(f"/api/v1/trips/{trip['id']}:publish", headers=h(T), json={})
@@ -46,15 +67,7 @@ async def test_trip_request_match_offer_watch_accept(http, edge, stub, sql):
     assert r.status_code == 200 and trip["id"] in [t["id"] for t in r.json()["trips"]]
 
     # the customer posts a Brussels -> Cologne request and sees the trip in its matches
-    r = await http.post("/api/v1/delivery-requests", headers=h(C), json={"deliveryRequest": {
-        "title": "Birthday present", "urgency": "URGENCY_STANDARD",
-        "item": {"name": "Boxed headphones", "category": "ITEM_CATEGORY_ELECTRONICS", "quantity": 1,
-                 "weightGrams": "1500", "dimensions": {"lengthCm": 25, "widthCm": 20, "heightCm": 10}},
-        "pickup": {"place": {"address": "Grand-Place, Brussels", "location": BRUSSELS},
-                   "windowStart": iso(dep - dt.timedelta(days=1)), "windowEnd": iso(dep + dt.timedelta(days=1))},
-        "delivery": {"place": {"address": "Domkloster 4, Cologne", "location": COLOGNE},
-                     "windowStart": iso(dep), "windowEnd": iso(dep + dt.timedelta(days=3))},
-        "maxPrice": {"amountMinor": "6000", "currencyCode": "EUR"}}})
+    r = await http.post("/api/v1/delivery-requests", headers=h(C), json=request_body(dep, "Birthday present"))
     assert r.status_code == 200, r.text
     req = r.json()
     assert int(req["estimatedPrice"]["amountMinor"]) > 0
@@ -80,10 +93,7 @@ async def test_trip_request_match_offer_watch_accept(http, edge, stub, sql):
                         return
     watcher = asyncio.create_task(watch())
     await asyncio.sleep(0.5)
-    r = await http.post(f"/api/v1/delivery-requests/{req['id']}/offers", headers=h(T), json={
-        "offer": {"tripId": trip["id"], "price": {"amountMinor": "4500", "currencyCode": "EUR"},
-                  "message": "Happy to take it", "estimatedPickupTime": iso(dep),
-                  "estimatedDeliveryTime": iso(dep + dt.timedelta(hours=4))}})
+    r = await http.post(f"/api/v1/delivery-requests/{req['id']}/offers", headers=h(T), json=offer_body(trip["id"], dep))
     assert r.status_code == 200, r.text
     offer = r.json()
     await asyncio.wait_for(watcher, timeout=10)

@@ -24,16 +24,11 @@ import pytest
 from p2p.auth.v1 import auth_pb2
 from tests.conftest import signed_up
 from tests.e2e.conftest import start_envoy
+from tests.e2e.test_marketplace import iso, offer_body, request_body, trip_body
 from tests.e2e.test_mobile_app import h
 from tests.support.services import start_deliveries
 
-PARIS, BERLIN = {"latitude": 48.8566, "longitude": 2.3522}, {"latitude": 52.52, "longitude": 13.405}
-BRUSSELS, COLOGNE = {"latitude": 50.8503, "longitude": 4.3517}, {"latitude": 50.9375, "longitude": 6.9603}
 DEADLINE_SECONDS = 10.0
-
-
-def iso(d: dt.datetime) -> str:
-    return d.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def error_info(body: dict) -> dict:
@@ -89,36 +84,6 @@ async def authed_ok(c: httpx.AsyncClient, token: str) -> None:
     user token (instead of a fixed sleep after start-up)."""
     await until(lambda: c.get("/api/v1/users/me", headers=h(token)), lambda r: r.status_code == 200,
                 "a signed request accepted by the wired edge")
-
-
-# -- request bodies -------------------------------------------------------------------------------
-def trip_body(dep: dt.datetime) -> dict:
-    return {"title": "Paris to Berlin by car", "transportType": "TRANSPORT_TYPE_CAR",
-            "origin": {"place": {"address": "Paris", "location": PARIS}},
-            "destination": {"place": {"address": "Berlin", "location": BERLIN}},
-            "departureTime": iso(dep), "arrivalTime": iso(dep + dt.timedelta(hours=11)),
-            "capacity": {"weightGrams": "20000", "volumeCm3": "200000", "items": 4},
-            "pricing": {"basePrice": {"amountMinor": "1500", "currencyCode": "EUR"},
-                        "pricePerKg": {"amountMinor": "200", "currencyCode": "EUR"}},
-            "visibility": "TRIP_VISIBILITY_PUBLIC"}
-
-
-def request_body(dep: dt.datetime, title: str) -> dict:
-    return {"deliveryRequest": {
-        "title": title, "urgency": "URGENCY_STANDARD",
-        "item": {"name": "Boxed headphones", "category": "ITEM_CATEGORY_ELECTRONICS", "quantity": 1,
-                 "weightGrams": "1500", "dimensions": {"lengthCm": 25, "widthCm": 20, "heightCm": 10}},
-        "pickup": {"place": {"address": "Grand-Place, Brussels", "location": BRUSSELS},
-                   "windowStart": iso(dep - dt.timedelta(days=1)), "windowEnd": iso(dep + dt.timedelta(days=1))},
-        "delivery": {"place": {"address": "Domkloster 4, Cologne", "location": COLOGNE},
-                     "windowStart": iso(dep), "windowEnd": iso(dep + dt.timedelta(days=3))},
-        "maxPrice": {"amountMinor": "6000", "currencyCode": "EUR"}}}
-
-
-def offer_body(trip_id: str, dep: dt.datetime) -> dict:
-    return {"offer": {"tripId": trip_id, "price": {"amountMinor": "4500", "currencyCode": "EUR"},
-                      "message": "Happy to take it", "estimatedPickupTime": iso(dep),
-                      "estimatedDeliveryTime": iso(dep + dt.timedelta(hours=4))}}
 
 
 async def matched_request_ids(c: httpx.AsyncClient, token: str, trip_id: str) -> list[str]:

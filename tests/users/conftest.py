@@ -132,11 +132,13 @@ async def delivery_event(users, service_md, kind: str, delivery_id: str, custome
     return await users.HandleDeliveryEvent(req, metadata=service_md("deliveries"))
 
 
-async def completed_delivery(users, service_md, customer: User, traveler: User, price: int = 4500) -> str:
-    """A delivery accepted then completed between the two, as deliveries' events tell it."""
+async def completed_delivery(users, service_md, customer: User, traveler: User, price: int = 4500,
+                             trip_id: str | None = None) -> str:
+    """A delivery accepted then completed between the two (on `trip_id`, else a trip of its own),
+    as deliveries' events tell it."""
     did = str(uuid.uuid4())
     await delivery_event(users, service_md, "accepted", did, customer.id, traveler.id, price=eur(price),
-                         trip_id=str(uuid.uuid4()), delivery_number=f"D-{did[:6].upper()}")
+                         trip_id=trip_id or str(uuid.uuid4()), delivery_number=f"D-{did[:6].upper()}")
     await delivery_event(users, service_md, "completed", did, customer.id, traveler.id)
     return did
 

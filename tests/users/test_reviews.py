@@ -106,6 +106,28 @@ async def test_anonymous_reviews_and_listing(users, make_user, service_md, admin
     assert [x.id for x in given.reviews] == [ids[0]]
 
 
+async def test_reviews_filtered_by_trip(users, make_user, service_md):
+    t, c1, c2 = await make_user("traveler"), await make_user("customer"), await make_user("customer")
+    trip, other = str(uuid.uuid4()), str(uuid.uuid4())
+    on_trip = await completed_delivery(users, service_md, c1, t, trip_id=trip)
+    elsewhere = await completed_delivery(users, service_md, c2, t, trip_id=other)
+    mine = (await users.CreateReview(review(on_trip, 5), metadata=c1.md)).id
+    await users.CreateReview(review(elsewhere, 2), metadata=c2.md)
+    await users.CreateReview(review(on_trip, 4), metadata=t.md)          # the traveler's, of the customer
+    r = await users.ListUserReviews(pb.ListUserReviewsRequest(user_id=t.id, trip_id=trip), metadata=c2.md)
+    assert [x.id for x in r.reviews] == [mine] and (r.average_rating, r.rating_count) == (5.0, 1)
+    r = await users.ListUserReviews(pb.ListUserReviewsRequest(user_id=t.id, trip_id=str(uuid.uuid4())),
+                                    metadata=c2.md)
+    assert list(r.reviews) == [] and (r.average_rating, r.rating_count) == (0.0, 0)
+    r = await users.ListUserReviews(pb.ListUserReviewsRequest(user_id=t.id), metadata=c2.md)
+    assert r.rating_count == 2
+    err = await expect(grpc.StatusCode.INVALID_ARGUMENT, users.ListUserReviews(
+        pb.ListUserReviewsRequest(user_id=t.id, trip_id="not-a-trip"), metadata=c2.md))
+    assert set(violations(err)) == {"trip_id"}
+    await expect(grpc.StatusCode.UNAUTHENTICATED, users.ListUserReviews(
+        pb.ListUserReviewsRequest(user_id=t.id, trip_id=trip)))
+
+
 async def test_moderation_hides_reviews_from_ratings(users, make_user, service_md, admin_md):
     c1, c2, t = await make_user("customer"), await make_user("customer"), await make_user("traveler")
     d1 = await completed_delivery(users, service_md, c1, t)
