@@ -873,7 +873,7 @@ class TripsDomain:
             v.add("item_category", "must be at most 50 characters")
         v.raise_if_any()
         async with self.sessions() as s:
-            rows = await store.match(s, pickup=store.point(*pickup), dropoff=store.point(*dropoff),
+            rows = await store.match(s, pickup=tuple(pickup), dropoff=tuple(dropoff),
                                      detour=detour or 50_000, windows=windows, w=w, v=vol, n=n, exclude=excluded,
                                      category=category, limit=limit)
         return [Match(trip, m.pickup_detour, m.dropoff_detour, m.pickup_fraction, m.dropoff_fraction)

@@ -5,11 +5,12 @@ units (integers)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 
 from geoalchemy2 import Geography
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Text, and_, delete, func, literal_column, or_, select, text, update)
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Double, Enum, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Text, and_, delete, func, literal_column, or_, select, text, update)
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,6 +37,10 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+# A trip underway for at most a day: its departure is at most a day before any moment it is underway.
+SHORT_TRIP = "(upper(schedule) - lower(schedule)) <= '1 day'::interval"
+
+
 class Trip(Base):
     __tablename__ = "trips"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -60,6 +65,9 @@ class Trip(Base):
     arrival_time: Mapped[dt.datetime] = mapped_column(TS, nullable=False)
     # [departure, arrival] as one range, so matching can ask "underway during the pickup window" of an index.
     schedule = mapped_column(TSTZRANGE, Computed("tstzrange(departure_time, arrival_time, '[]')", persisted=True))
+    # The unit normal (x, y, z) of the route's great circle (migration 0003, trip_route_pole): a point p is
+    # within d of the route only if |pole . p| <= sin(d / R), a cheap test that spares most geodesic distances.
+    route_pole = mapped_column(ARRAY(Double), Computed("trip_route_pole(route)", persisted=True), deferred=True)
     estimated_duration: Mapped[int] = mapped_column(Integer, nullable=False)  # minutes
     actual_departure_time: Mapped[dt.datetime | None] = mapped_column(TS)
     actual_arrival_time: Mapped[dt.datetime | None] = mapped_column(TS)
@@ -96,9 +104,12 @@ class Trip(Base):
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        # Matching: the route corridor of bookable public trips, by departure (btree_gist).
-        Index("ix_trips_match", "route", "schedule", postgresql_using="gist",
-              postgresql_where=text("status = 'published' AND visibility = 'public'")),
+        # Matching: the route corridor of bookable public trips. Trips of up to a day (nearly all) by
+        # departure first, so a pickup window reads only its days (btree_gist); longer ones by route.
+        Index("ix_trips_match_short", "departure_time", "route", postgresql_using="gist",
+              postgresql_where=text(f"status = 'published' AND visibility = 'public' AND {SHORT_TRIP}")),
+        Index("ix_trips_match_long", "route", "schedule", postgresql_using="gist",
+              postgresql_where=text(f"status = 'published' AND visibility = 'public' AND NOT {SHORT_TRIP}")),
         # Search near origin / destination (notes/postgres.md: one composite GiST index).
         Index("ix_trips_search", "origin_coordinates", "destination_coordinates", "departure_time",
               postgresql_using="gist", postgresql_where=text("status = 'published' AND visibility = 'public'")),
@@ -275,38 +286,70 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
     return (await s.execute(q)).first()
 
 
+# Trips whose route passes within :detour of the pickup and then of the drop-off (geodesic distance,
+# order along the route), underway during the pickup window, with the capacity and category asked,
+# nearest first. Candidates come from the GiST indexes (route box near both points and, for trips
+# of up to a day, departure no earlier than a day before the window); then three filters from
+# cheap to exact: the great-circle test on route_pole (a necessary condition, with 1 % + 100 m to
+# spare for the spheroid), the distance on the sphere (same margin), the distance on the spheroid.
 MATCH_SQL = text("""
-WITH p AS (SELECT ST_GeogFromText(:pickup) AS g, ST_GeomFromEWKT(:pickup) AS m),
-     d AS (SELECT ST_GeogFromText(:dropoff) AS g, ST_GeomFromEWKT(:dropoff) AS m)
-SELECT t.id,
-       ST_Distance(t.route, p.g)::int AS pickup_detour,
-       ST_Distance(t.route, d.g)::int AS dropoff_detour,
-       ST_LineLocatePoint(t.route::geometry, p.m) AS pickup_fraction,
-       ST_LineLocatePoint(t.route::geometry, d.m) AS dropoff_fraction
-FROM trips t, p, d
-WHERE t.status = 'published' AND t.visibility = 'public'
-  AND ST_DWithin(t.route, p.g, :detour) AND ST_DWithin(t.route, d.g, :detour)
-  AND t.schedule && tstzrange(GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()),
-                              COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'), '[]')
-  AND (CAST(:delivery_start AS timestamptz) IS NULL OR t.arrival_time >= CAST(:delivery_start AS timestamptz))
-  AND (CAST(:delivery_end AS timestamptz) IS NULL OR t.departure_time <= CAST(:delivery_end AS timestamptz))
-  AND t.available_weight >= :w AND t.available_volume >= :v AND t.available_items >= :n
-  AND NOT (t.traveler_id = ANY(CAST(:exclude AS uuid[])))
-  AND (CAST(:category AS text) = '' OR (
-        NOT (t.restrictions -> 'refused_categories' ? CAST(:category AS text))
-        AND (jsonb_array_length(COALESCE(t.restrictions -> 'accepted_categories', '[]'::jsonb)) = 0
-             OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
-  AND ST_LineLocatePoint(t.route::geometry, p.m) < ST_LineLocatePoint(t.route::geometry, d.m)
-ORDER BY ST_Distance(t.route, p.g) + ST_Distance(t.route, d.g), t.departure_time
+WITH c AS (
+  SELECT t.id, t.route, t.departure_time,
+         ST_Distance(t.route, ST_GeogFromText(:pickup)) AS dp, ST_Distance(t.route, ST_GeogFromText(:dropoff)) AS dd
+  FROM trips t
+  WHERE t.status = 'published' AND t.visibility = 'public'
+    AND t.route && _ST_Expand(ST_GeogFromText(:pickup), :detour)
+    AND t.route && _ST_Expand(ST_GeogFromText(:dropoff), :detour)
+    AND ((""" + SHORT_TRIP.replace("schedule", "t.schedule") + """
+          AND t.departure_time >= GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()) - interval '1 day'
+          AND t.departure_time <= COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'))
+         OR NOT """ + SHORT_TRIP.replace("schedule", "t.schedule") + """)
+    AND t.schedule && tstzrange(GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()),
+                                COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'), '[]')
+    AND (CAST(:delivery_start AS timestamptz) IS NULL OR t.arrival_time >= CAST(:delivery_start AS timestamptz))
+    AND (CAST(:delivery_end AS timestamptz) IS NULL OR t.departure_time <= CAST(:delivery_end AS timestamptz))
+    AND t.available_weight >= :w AND t.available_volume >= :v AND t.available_items >= :n
+    AND NOT (t.traveler_id = ANY(CAST(:exclude AS uuid[])))
+    AND (CAST(:category AS text) = '' OR (
+          NOT (t.restrictions -> 'refused_categories' ? CAST(:category AS text))
+          AND (jsonb_array_length(COALESCE(t.restrictions -> 'accepted_categories', '[]'::jsonb)) = 0
+               OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
+    AND abs(t.route_pole[1] * :px + t.route_pole[2] * :py + t.route_pole[3] * :pz) <= :sin_reach
+    AND abs(t.route_pole[1] * :dx + t.route_pole[2] * :dy + t.route_pole[3] * :dz) <= :sin_reach
+    AND ST_DWithin(t.route, ST_GeogFromText(:pickup), :reach, false)
+    AND ST_DWithin(t.route, ST_GeogFromText(:dropoff), :reach, false))
+SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour,
+       ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:pickup)) AS pickup_fraction,
+       ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:dropoff)) AS dropoff_fraction
+FROM c
+WHERE c.dp <= :detour AND c.dd <= :detour
+  AND ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:pickup))
+      < ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:dropoff))
+ORDER BY c.dp + c.dd, c.departure_time
 LIMIT :limit
 """)
 
+EARTH_RADIUS_M = 6371008.8  # the mean radius PostGIS uses for distances on the sphere
 
-async def match(s: AsyncSession, *, pickup: str, dropoff: str, detour: int, windows: dict, w: int, v: int, n: int,
-                exclude: list[uuid.UUID], category: str, limit: int):
-    rows = (await s.execute(MATCH_SQL, {"pickup": pickup, "dropoff": dropoff, "detour": detour, "w": w, "v": v,
-                                        "n": n, "exclude": exclude, "category": category, "limit": limit,
-                                        **windows})).all()
+
+def unit_vector(lat: float, lng: float) -> tuple[float, float, float]:
+    la, lo = math.radians(lat), math.radians(lng)
+    return math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)
+
+
+def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], detour: int) -> dict:
+    """MATCH_SQL's geometry parameters: the two points, the detour and its margins."""
+    reach = detour * 1.01 + 100
+    (px, py, pz), (dx, dy, dz) = unit_vector(*pickup), unit_vector(*dropoff)
+    return {"pickup": point(*pickup), "dropoff": point(*dropoff), "detour": detour, "reach": reach,
+            "sin_reach": math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M)),
+            "px": px, "py": py, "pz": pz, "dx": dx, "dy": dy, "dz": dz}
+
+
+async def match(s: AsyncSession, *, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int,
+                windows: dict, w: int, v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int):
+    rows = (await s.execute(MATCH_SQL, {**match_params(pickup, dropoff, detour), "w": w, "v": v, "n": n,
+                                        "exclude": exclude, "category": category, "limit": limit, **windows})).all()
     if not rows:
         return []
     trips = {r.Trip.id: r for r in (await s.execute(select(*TRIP_COLUMNS).where(Trip.id.in_([r.id for r in rows])))).all()}

@@ -75,6 +75,35 @@ async def test_time_windows(trips, traveler, service_token):
     assert await fits(pickup_window_end=dep, delivery_window_start=arr)  # bounds are inclusive
 
 
+async def test_multi_day_trips_match_while_underway(trips, traveler, service_token):
+    """Trips of more than a day live in their own index (by route, not departure): one that left two
+    days before the pickup window and is still on the road carries the parcel; a one-day trip that
+    arrived before the window opens does not."""
+    dep = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=3)
+    long = await create_trip(trips, traveler, departure=dep, hours=4 * 24)
+    short = await create_trip(trips, traveler, departure=dep, hours=20)
+    window = {"pickup_window_start": stamp(dep + dt.timedelta(days=2)), "pickup_window_end": stamp(dep + dt.timedelta(days=3))}
+    got = await match_ids(trips, service_token, BRUSSELS, COLOGNE, **window)
+    assert long.id in got and short.id not in got
+    exactly_a_day = await create_trip(trips, traveler, departure=dep, hours=24)
+    at_arrival = {"pickup_window_start": stamp(dep + dt.timedelta(days=1)), "pickup_window_end": stamp(dep + dt.timedelta(days=2))}
+    assert {long.id, exactly_a_day.id} <= set(await match_ids(trips, service_token, BRUSSELS, COLOGNE, **at_arrival))
+
+
+async def test_detour_limit_is_exact_at_the_boundary(trips, traveler, service_token):
+    """The cheap filters before the geodesic distance (great-circle pole, sphere) keep a margin: a trip
+    exactly at the detour limit matches, a metre less does not. Lisbon -> Warsaw bends far from the
+    straight line on a lon/lat map, and the points lie hundreds of km off it."""
+    lisbon, warsaw = (38.7223, -9.1393), (52.2297, 21.0122)
+    t = await create_trip(trips, traveler, origin=("Lisbon", lisbon), destination=("Warsaw", warsaw))
+    for a, b in ((LYON, HAMBURG), ((43.2965, 5.3698), (59.3293, 18.0686)), (STRASBOURG, (54.35, 18.65))):
+        far = (await match_ids(trips, service_token, a, b, max_detour_meters=1_000_000))[t.id]
+        limit = max(far.pickup_detour_meters, far.dropoff_detour_meters)
+        assert limit > 50_000
+        assert t.id in await match_ids(trips, service_token, a, b, max_detour_meters=limit + 1)
+        assert t.id not in await match_ids(trips, service_token, a, b, max_detour_meters=limit - 1)
+
+
 async def test_capacity_exclusions_and_categories(trips, traveler, stranger, service_token):
     t = await create_trip(trips, traveler, weight=5_000)
     assert t.id in await match_ids(trips, service_token, BRUSSELS, COLOGNE, weight_grams=5_000, volume_cm3=100_000, items=5)

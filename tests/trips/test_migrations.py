@@ -23,6 +23,10 @@ def test_migrate_downgrade_migrate_round_trip():
     url = db_url(name)
     try:
         migrations.upgrade("trips", url)
+        migrations.downgrade("trips", url, "0002")
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_trips_match'").fetchone()
+        migrations.upgrade("trips", url)
         migrations.downgrade("trips", url, "0001")
         migrations.upgrade("trips", url)
         migrations.downgrade("trips", url)
@@ -42,7 +46,10 @@ def test_migrate_downgrade_migrate_round_trip():
             triggers = {r[0] for r in conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
             indexes = {r[0]: r[1] for r in conn.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'trips'")}
         assert triggers == {"outbox_events_notify"}
-        assert "USING gist (route, schedule)" in indexes["ix_trips_match"]
+        assert "USING gist (departure_time, route)" in indexes["ix_trips_match_short"]
+        assert "<= '1 day'::interval" in indexes["ix_trips_match_short"]
+        assert "USING gist (route, schedule)" in indexes["ix_trips_match_long"]
+        assert "ix_trips_match" not in indexes
         assert "USING gist (origin_coordinates, destination_coordinates, departure_time)" in indexes["ix_trips_search"]
     finally:
         dbadmin.drop_database(ADMIN_URL, name)
