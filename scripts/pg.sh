@@ -5,6 +5,7 @@
 #   PG_PORT   port on 127.0.0.1 (default 55432)
 #   PG_DATA   data directory (default <repo>/.data/pg)
 #   PG_FAST=1 start without durability (fsync/synchronous_commit/full_page_writes off): tests
+#   PG_SHARED_BUFFERS=4GB  the server's cache (default 128MB; the matching benchmark wants the trips table in it)
 #   PG_BIN    directory with initdb/pg_ctl (default: pg_config --bindir if it is PostgreSQL 15,
 #             else /usr/lib/postgresql/15/bin)
 #   DATABASE_URL  when set, you run your own database: this script does nothing (url prints it)
@@ -92,7 +93,7 @@ case "$cmd" in
         || { cat "$log" >&2; rm -f "$log"; die "initdb failed"; }
       rm -f "$log"
     fi
-    opts="-p $PORT -k $DATA -c listen_addresses=127.0.0.1"
+    opts="-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c shared_buffers=${PG_SHARED_BUFFERS:-128MB}"
     mode=""
     if [ "${PG_FAST:-0}" = 1 ]; then
       opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
