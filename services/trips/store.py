@@ -304,8 +304,11 @@ WITH c AS (
           AND t.departure_time >= GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()) - interval '1 day'
           AND t.departure_time <= COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'))
          OR NOT """ + SHORT_TRIP.replace("schedule", "t.schedule") + """)
-    AND t.schedule && tstzrange(GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()),
-                                COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'), '[]')
+    AND t.schedule && (CASE WHEN GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now())
+                                 <= COALESCE(CAST(:pickup_end AS timestamptz), 'infinity')
+                            THEN tstzrange(GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()),
+                                           COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'), '[]')
+                            ELSE 'empty'::tstzrange END)   -- a pickup window already over: nothing
     AND (CAST(:delivery_start AS timestamptz) IS NULL OR t.arrival_time >= CAST(:delivery_start AS timestamptz))
     AND (CAST(:delivery_end AS timestamptz) IS NULL OR t.departure_time <= CAST(:delivery_end AS timestamptz))
     AND t.available_weight >= :w AND t.available_volume >= :v AND t.available_items >= :n

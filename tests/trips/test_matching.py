@@ -73,6 +73,11 @@ async def test_time_windows(trips, traveler, service_token):
     assert not await fits(delivery_window_start=arr + dt.timedelta(hours=1))   # arrives before delivery may happen
     assert not await fits(delivery_window_end=dep - dt.timedelta(hours=1))     # delivery must be over before it leaves
     assert await fits(pickup_window_end=dep, delivery_window_start=arr)  # bounds are inclusive
+    past = dt.datetime.now(dt.timezone.utc) - day
+    r = await trips.MatchTrips(tpb.MatchTripsRequest(pickup=ll(BRUSSELS), dropoff=ll(COLOGNE), pickup_window_start=stamp(past),
+                                                     pickup_window_end=stamp(past + dt.timedelta(hours=1))),
+                               metadata=md(service_token))
+    assert list(r.matches) == []                                         # a window already over: no trip, no error
 
 
 async def test_multi_day_trips_match_while_underway(trips, traveler, service_token):
