@@ -13,7 +13,7 @@ and prints p50/p95/p99 for both, the mean result count, and the plan of one quer
 Before measuring, the trips table and its matching indexes are read into PostgreSQL's cache
 (pg_prewarm), as on a server that has been answering: the figures are for a warm cache, and the
 run says whether the cache (shared_buffers) is big enough to hold them. The private cluster's
-default is 128MB, too small for a million trips (~1.4 GB); start it with
+default is 128MB, too small for a million trips (~550 MB with the matching indexes); start it with
 `PG_SHARED_BUFFERS=4GB scripts/pg.sh start` for representative figures.
 """
 from __future__ import annotations
