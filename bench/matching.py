@@ -121,9 +121,9 @@ def pct(xs, q):
 
 def params(r, detour):
     from services.trips import store
-    return {**store.match_params(r["pickup"], r["dropoff"], detour),
+    return {**store.match_params(r["pickup"], r["dropoff"], detour), **store.pickup_window(r["pickup_start"], r["pickup_end"]),
             "w": r["weight"], "v": 0, "n": 1, "exclude": [], "category": "", "limit": 50,
-            "pickup_start": r["pickup_start"], "pickup_end": r["pickup_end"], "delivery_start": None, "delivery_end": None}
+            "delivery_start": None, "delivery_end": None}
 
 
 CACHED = ("trips", "ix_trips_match_short", "ix_trips_match_long", "pk_trips")

@@ -300,15 +300,11 @@ WITH c AS (
   WHERE t.status = 'published' AND t.visibility = 'public'
     AND t.route && _ST_Expand(ST_GeogFromText(:pickup), :detour)
     AND t.route && _ST_Expand(ST_GeogFromText(:dropoff), :detour)
-    AND ((""" + SHORT_TRIP.replace("schedule", "t.schedule") + """
-          AND t.departure_time >= GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()) - interval '1 day'
-          AND t.departure_time <= COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'))
-         OR NOT """ + SHORT_TRIP.replace("schedule", "t.schedule") + """)
-    AND t.schedule && (CASE WHEN GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now())
-                                 <= COALESCE(CAST(:pickup_end AS timestamptz), 'infinity')
-                            THEN tstzrange(GREATEST(COALESCE(CAST(:pickup_start AS timestamptz), now()), now()),
-                                           COALESCE(CAST(:pickup_end AS timestamptz), 'infinity'), '[]')
-                            ELSE 'empty'::tstzrange END)   -- a pickup window already over: nothing
+    AND ((upper(t.schedule) - lower(t.schedule) <= '1 day'::interval       -- SHORT_TRIP: ix_trips_match_short
+          AND t.departure_time >= CAST(:window_start AS timestamptz) - interval '1 day'
+          AND t.departure_time <= CAST(:window_end AS timestamptz))
+         OR NOT upper(t.schedule) - lower(t.schedule) <= '1 day'::interval)  -- ix_trips_match_long
+    AND t.schedule && tstzrange(CAST(:window_start AS timestamptz), CAST(:window_end AS timestamptz), '[]')
     AND (CAST(:delivery_start AS timestamptz) IS NULL OR t.arrival_time >= CAST(:delivery_start AS timestamptz))
     AND (CAST(:delivery_end AS timestamptz) IS NULL OR t.departure_time <= CAST(:delivery_end AS timestamptz))
     AND t.available_weight >= :w AND t.available_volume >= :v AND t.available_items >= :n
@@ -340,6 +336,17 @@ def unit_vector(lat: float, lng: float) -> tuple[float, float, float]:
     return math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)
 
 
+FOREVER = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def pickup_window(start: dt.datetime | None, end: dt.datetime | None) -> dict | None:
+    """The part of the pickup window still ahead (from now on), as MATCH_SQL's window_start and
+    window_end; None when the window is already over (no trip can pick up any more)."""
+    now = _utcnow()
+    lo, hi = max(start or now, now), end or FOREVER
+    return {"window_start": lo, "window_end": hi} if lo <= hi else None
+
+
 def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], detour: int) -> dict:
     """MATCH_SQL's geometry parameters: the two points, the detour and its margins."""
     reach = detour * 1.01 + 100
@@ -351,8 +358,13 @@ def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], deto
 
 async def match(s: AsyncSession, *, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int,
                 windows: dict, w: int, v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int):
-    rows = (await s.execute(MATCH_SQL, {**match_params(pickup, dropoff, detour), "w": w, "v": v, "n": n,
-                                        "exclude": exclude, "category": category, "limit": limit, **windows})).all()
+    window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
+    if window is None:
+        return []
+    rows = (await s.execute(MATCH_SQL, {**match_params(pickup, dropoff, detour), **window, "w": w, "v": v, "n": n,
+                                        "exclude": exclude, "category": category, "limit": limit,
+                                        "delivery_start": windows.get("delivery_start"),
+                                        "delivery_end": windows.get("delivery_end")})).all()
     if not rows:
         return []
     trips = {r.Trip.id: r for r in (await s.execute(select(*TRIP_COLUMNS).where(Trip.id.in_([r.id for r in rows])))).all()}
