@@ -4,7 +4,8 @@ Creates a fresh trip_db, loads --trips trips with COPY (routes between ~40 Europ
 with jitter, departures spread over 60 days, 90 % published and public), builds the
 indexes, then runs --requests realistic random requests (pickup and drop-off near two
 cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
-  * at the database: the MatchTrips query itself (services/trips/store.MATCH_SQL),
+  * at the database: the MatchTrips statement itself (services/trips/store.MATCH_QUERY: MATCH_SQL
+    and the columns of the trips it found),
   * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop,
     a service identity token, one channel),
 and prints p50/p95/p99 for both, the mean result count, and the plan of one query
@@ -121,9 +122,8 @@ def pct(xs, q):
 
 def params(r, detour):
     from services.trips import store
-    return {**store.match_params(r["pickup"], r["dropoff"], detour), **store.pickup_window(r["pickup_start"], r["pickup_end"]),
-            "w": r["weight"], "v": 0, "n": 1, "exclude": [], "category": "", "limit": 50,
-            "delivery_start": None, "delivery_end": None}
+    return store.match_bind(pickup=r["pickup"], dropoff=r["dropoff"], detour=detour, w=r["weight"], v=0, n=1, exclude=[],
+                            category="", limit=50, windows={"pickup_start": r["pickup_start"], "pickup_end": r["pickup_end"]})
 
 
 CACHED = ("trips", "ix_trips_match_short", "ix_trips_match_long", "pk_trips")
@@ -142,10 +142,9 @@ def prewarm(url: str) -> str:
 
 
 def db_bench(url: str, reqs, detour: int):
+    from sqlalchemy.dialects import postgresql
     from services.trips import store
-    sql = str(store.MATCH_SQL.compile(compile_kwargs={})).replace("%", "%%")
-    import re
-    sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+    sql = str(store.MATCH_QUERY.compile(dialect=postgresql.dialect()))  # psycopg's %(name)s placeholders
     times, counts = [], []
     with psycopg.connect(url, autocommit=True) as conn:
         for r in reqs[:20]:  # warm-up
@@ -221,7 +220,7 @@ def main(argv=None) -> int:
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
         print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
-        for label, xs in (("database (MATCH_SQL)", db_times), ("gRPC MatchTrips", rpc_times)):
+        for label, xs in (("database (MATCH_QUERY)", db_times), ("gRPC MatchTrips", rpc_times)):
             print(f"{label:<22} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
         print("\nplan of the first request:")

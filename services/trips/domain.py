@@ -876,8 +876,7 @@ class TripsDomain:
             rows = await store.match(s, pickup=tuple(pickup), dropoff=tuple(dropoff),
                                      detour=detour or 50_000, windows=windows, w=w, v=vol, n=n, exclude=excluded,
                                      category=category, limit=limit)
-        return [Match(trip, m.pickup_detour, m.dropoff_detour, m.pickup_fraction, m.dropoff_fraction)
-                for trip, m in rows]
+        return [Match(r, r.pickup_detour, r.dropoff_detour, r.pickup_fraction, r.dropoff_fraction) for r in rows]
 
     # -- templates -------------------------------------------------------------------------------
     async def save_template(self, p: Principal, name: str, trip_id: str, t: TripInput | None):

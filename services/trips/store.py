@@ -319,7 +319,8 @@ WITH c AS (
     AND ST_DWithin(t.route, ST_GeogFromText(:dropoff), :reach, false))
 SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour,
        ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:pickup)) AS pickup_fraction,
-       ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:dropoff)) AS dropoff_fraction
+       ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:dropoff)) AS dropoff_fraction,
+       row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank
 FROM c
 WHERE c.dp <= :detour AND c.dd <= :detour
   AND ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:pickup))
@@ -356,19 +357,31 @@ def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], deto
             "px": px, "py": py, "pz": pz, "dx": dx, "dy": dy, "dz": dz}
 
 
-async def match(s: AsyncSession, *, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int,
-                windows: dict, w: int, v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int):
+# MATCH_SQL joined back to the trips it found: the matches with every column a Trip message needs, best
+# first, in one statement (one round trip, and the trips are read in the same snapshot as the match).
+_m = MATCH_SQL.columns(id=UUID(as_uuid=True), pickup_detour=Integer, dropoff_detour=Integer, pickup_fraction=Double,
+                       dropoff_fraction=Double, rank=BigInteger).subquery("m")
+MATCH_QUERY = (select(*TRIP_COLUMNS, _m.c.pickup_detour, _m.c.dropoff_detour, _m.c.pickup_fraction,
+                      _m.c.dropoff_fraction).join_from(Trip, _m, Trip.id == _m.c.id).order_by(_m.c.rank))
+
+
+def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int, windows: dict, w: int,
+               v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int) -> dict | None:
+    """MATCH_SQL's parameters for a request; None when its pickup window is already over."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
+        return None
+    return {**match_params(pickup, dropoff, detour), **window, "w": w, "v": v, "n": n, "exclude": exclude,
+            "category": category, "limit": limit, "delivery_start": windows.get("delivery_start"),
+            "delivery_end": windows.get("delivery_end")}
+
+
+async def match(s: AsyncSession, **request):
+    """Rows with the Trip, its coordinates (as TRIP_COLUMNS) and the match figures, best first."""
+    bind = match_bind(**request)
+    if bind is None:
         return []
-    rows = (await s.execute(MATCH_SQL, {**match_params(pickup, dropoff, detour), **window, "w": w, "v": v, "n": n,
-                                        "exclude": exclude, "category": category, "limit": limit,
-                                        "delivery_start": windows.get("delivery_start"),
-                                        "delivery_end": windows.get("delivery_end")})).all()
-    if not rows:
-        return []
-    trips = {r.Trip.id: r for r in (await s.execute(select(*TRIP_COLUMNS).where(Trip.id.in_([r.id for r in rows])))).all()}
-    return [(trips[r.id], r) for r in rows]
+    return list((await s.execute(MATCH_QUERY, bind)).all())
 
 
 # Routes on a 0.1 degree grid (about 10 km) of origin and destination, per currency: trip count,
