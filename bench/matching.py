@@ -8,8 +8,9 @@ cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
     and the columns of the trips it found),
   * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop,
     a service identity token, one channel),
-and prints p50/p95/p99 for both, the mean result count, and the plan of one query
-(EXPLAIN ANALYZE, BUFFERS) to show the index use. The database is dropped at the end.
+and prints p50/p95/p99 for both (and at the database for each way of finding candidates, far
+and near: services/trips/store.MATCH_SQL), the mean result count, and the plan of one query of
+each way (EXPLAIN ANALYZE, BUFFERS) to show the index use. The database is dropped at the end.
 
 Before measuring, the trips table and its matching indexes are read into PostgreSQL's cache
 (pg_prewarm), as on a server that has been answering: the figures are for a warm cache, and the
@@ -126,7 +127,7 @@ def params(r, detour):
                             category="", limit=50, windows={"pickup_start": r["pickup_start"], "pickup_end": r["pickup_end"]})
 
 
-CACHED = ("trips", "ix_trips_match_short", "ix_trips_match_long", "pk_trips")
+CACHED = ("trips", "ix_trips_match_short", "ix_trips_match_long", "ix_trips_match_cube", "pk_trips")
 
 
 def prewarm(url: str) -> str:
@@ -142,20 +143,25 @@ def prewarm(url: str) -> str:
 
 
 def db_bench(url: str, reqs, detour: int):
+    """Times per request at the database, the way each took, and the plan of the first request of each way."""
     from sqlalchemy.dialects import postgresql
     from services.trips import store
-    sql = str(store.MATCH_QUERY.compile(dialect=postgresql.dialect()))  # psycopg's %(name)s placeholders
-    times, counts = [], []
+    sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}  # %(name)s
+    times, counts, ways, plans = [], [], [], {}
     with psycopg.connect(url, autocommit=True) as conn:
         for r in reqs[:20]:  # warm-up
-            conn.execute(sql, params(r, detour)).fetchall()
+            way, p = params(r, detour)
+            conn.execute(sql[way], p).fetchall()
         for r in reqs:
+            way, p = params(r, detour)
             t0 = time.perf_counter()
-            got = conn.execute(sql, params(r, detour)).fetchall()
+            got = conn.execute(sql[way], p).fetchall()
             times.append((time.perf_counter() - t0) * 1000)
             counts.append(len(got))
-        plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params(reqs[0], detour)).fetchall()
-    return times, counts, [p[0] for p in plan]
+            ways.append(way)
+            if way not in plans:
+                plans[way] = [x[0] for x in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql[way], p).fetchall()]
+    return times, counts, ways, plans
 
 
 async def grpc_bench(url: str, reqs, detour: int):
@@ -216,15 +222,21 @@ def main(argv=None) -> int:
         print(f"  loaded, indexed and analysed in {secs:.1f} s ({args.trips / secs:,.0f} trips/s overall)")
         print("  " + prewarm(url))
         reqs = [make_request() for _ in range(args.requests)]
-        db_times, counts, plan = db_bench(url, reqs, args.detour)
+        db_times, counts, ways, plans = db_bench(url, reqs, args.detour)
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
         print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         for label, xs in (("database (MATCH_QUERY)", db_times), ("gRPC MatchTrips", rpc_times)):
             print(f"{label:<22} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
+        for way in ("far", "near"):
+            xs = [t for t, w in zip(db_times, ways) if w == way]
+            if xs:
+                print(f"  {way + ' way':<20} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
+                      f"{statistics.mean(xs):8.2f}   ({len(xs)} requests)")
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
-        print("\nplan of the first request:")
-        print("\n".join("  " + line for line in plan))
+        for way, plan in plans.items():
+            print(f"\nplan of the first request the {way} way:")
+            print("\n".join("  " + line for line in plan))
     finally:
         dbadmin.drop_database(admin, name)
     return 0

@@ -12,9 +12,12 @@ from geoalchemy2 import Geography
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Double, Enum, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Text, and_, delete, func, literal_column, or_, select, text, update)
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
+from services.common.geo import EARTH_RADIUS_M, fraction_sql, unit_vector
 from services.common.outbox import outbox_table
 
 metadata = MetaData(naming_convention={
@@ -35,6 +38,17 @@ def _utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = metadata
+
+
+class Cube(UserDefinedType):
+    """PostgreSQL's `cube` (contrib extension): a box in n dimensions, with GiST support."""
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "CUBE"
+
+
+ischema_names["cube"] = Cube  # reflected as such, so models and migrated schema compare equal
 
 
 # A trip underway for at most a day: its departure is at most a day before any moment it is underway.
@@ -68,6 +82,11 @@ class Trip(Base):
     # The unit normal (x, y, z) of the route's great circle (migration 0003, trip_route_pole): a point p is
     # within d of the route only if |pole . p| <= sin(d / R), a cheap test that spares most geodesic distances.
     route_pole = mapped_column(ARRAY(Double), Computed("trip_route_pole(route)", persisted=True), deferred=True)
+    # Route box (geocentric), pole and departure in one 7-D box (migration 0004, trip_match_cube), for
+    # matching requests whose points are far apart (match_cubes).
+    match_cube = mapped_column(Cube, Computed("trip_match_cube(route, departure_time)", persisted=True), deferred=True)
+    # Origin, unit tangent there and arc angle (trip_route_frame): positions along the route (services/common/geo.py).
+    route_frame = mapped_column(ARRAY(Double), Computed("trip_route_frame(route)", persisted=True), deferred=True)
     estimated_duration: Mapped[int] = mapped_column(Integer, nullable=False)  # minutes
     actual_departure_time: Mapped[dt.datetime | None] = mapped_column(TS)
     actual_arrival_time: Mapped[dt.datetime | None] = mapped_column(TS)
@@ -110,6 +129,9 @@ class Trip(Base):
               postgresql_where=text(f"status = 'published' AND visibility = 'public' AND {SHORT_TRIP}")),
         Index("ix_trips_match_long", "route", "schedule", postgresql_using="gist",
               postgresql_where=text(f"status = 'published' AND visibility = 'public' AND NOT {SHORT_TRIP}")),
+        # ... and, for requests whose points are far apart, by route box, direction and departure at once.
+        Index("ix_trips_match_cube", "match_cube", postgresql_using="gist",
+              postgresql_where=text(f"status = 'published' AND visibility = 'public' AND {SHORT_TRIP}")),
         # Search near origin / destination (notes/postgres.md: one composite GiST index).
         Index("ix_trips_search", "origin_coordinates", "destination_coordinates", "departure_time",
               postgresql_using="gist", postgresql_where=text("status = 'published' AND visibility = 'public'")),
@@ -287,23 +309,27 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 
 
 # Trips whose route passes within :detour of the pickup and then of the drop-off (geodesic distance,
-# order along the route), underway during the pickup window, with the capacity and category asked,
-# nearest first. Candidates come from the GiST indexes (route box near both points and, for trips
-# of up to a day, departure no earlier than a day before the window); then three filters from
-# cheap to exact: the great-circle test on route_pole (a necessary condition, with 1 % + 100 m to
-# spare for the spheroid), the distance on the sphere (same margin), the distance on the spheroid.
-MATCH_SQL = text("""
+# order along the route's great circle: services/common/geo.py), underway during the pickup window,
+# with the capacity and category asked, nearest first. Candidates come from the GiST indexes; then
+# three filters from cheap to exact: the great-circle test on route_pole (a necessary condition,
+# with 1 % + 100 m to spare for the spheroid), the distance on the sphere (same margin), the
+# distance on the spheroid.
+#
+# Two ways to find candidates among trips underway for at most a day (nearly all; longer ones are
+# always found by route box and schedule in ix_trips_match_long):
+# * near: pickup and drop-off at most FAR_FACTOR detours apart, where a route through both may run
+#   in any direction: route box near both points and departure no earlier than a day before the
+#   window (ix_trips_match_short);
+# * far: one scan of ix_trips_match_cube for route box, direction (the pole near pickup x drop-off,
+#   see match_cubes) and departure together. The sphere test is then written _ST_DWithin (ST_DWithin
+#   without its index support), or the planner could pick the route boxes instead.
+_MATCH = """
 WITH c AS (
-  SELECT t.id, t.route, t.departure_time,
+  SELECT t.id, t.route_frame AS f, t.departure_time,
          ST_Distance(t.route, ST_GeogFromText(:pickup)) AS dp, ST_Distance(t.route, ST_GeogFromText(:dropoff)) AS dd
   FROM trips t
   WHERE t.status = 'published' AND t.visibility = 'public'
-    AND t.route && _ST_Expand(ST_GeogFromText(:pickup), :detour)
-    AND t.route && _ST_Expand(ST_GeogFromText(:dropoff), :detour)
-    AND ((upper(t.schedule) - lower(t.schedule) <= '1 day'::interval       -- SHORT_TRIP: ix_trips_match_short
-          AND t.departure_time >= CAST(:window_start AS timestamptz) - interval '1 day'
-          AND t.departure_time <= CAST(:window_end AS timestamptz))
-         OR NOT upper(t.schedule) - lower(t.schedule) <= '1 day'::interval)  -- ix_trips_match_long
+    AND {candidates}
     AND t.schedule && tstzrange(CAST(:window_start AS timestamptz), CAST(:window_end AS timestamptz), '[]')
     AND (CAST(:delivery_start AS timestamptz) IS NULL OR t.arrival_time >= CAST(:delivery_start AS timestamptz))
     AND (CAST(:delivery_end AS timestamptz) IS NULL OR t.departure_time <= CAST(:delivery_end AS timestamptz))
@@ -315,26 +341,85 @@ WITH c AS (
                OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
     AND abs(t.route_pole[1] * :px + t.route_pole[2] * :py + t.route_pole[3] * :pz) <= :sin_reach
     AND abs(t.route_pole[1] * :dx + t.route_pole[2] * :dy + t.route_pole[3] * :dz) <= :sin_reach
-    AND ST_DWithin(t.route, ST_GeogFromText(:pickup), :reach, false)
-    AND ST_DWithin(t.route, ST_GeogFromText(:dropoff), :reach, false))
-SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour,
-       ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:pickup)) AS pickup_fraction,
-       ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:dropoff)) AS dropoff_fraction,
-       row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank
+    AND {dwithin}(t.route, ST_GeogFromText(:pickup), :reach, false)
+    AND {dwithin}(t.route, ST_GeogFromText(:dropoff), :reach, false))
+SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour, {pickup_fraction} AS pickup_fraction,
+       {dropoff_fraction} AS dropoff_fraction, row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank
 FROM c
-WHERE c.dp <= :detour AND c.dd <= :detour
-  AND ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:pickup))
-      < ST_LineLocatePoint(c.route::geometry, ST_GeomFromEWKT(:dropoff))
+WHERE c.dp <= :detour AND c.dd <= :detour AND {pickup_fraction} < {dropoff_fraction}
 ORDER BY c.dp + c.dd, c.departure_time
 LIMIT :limit
-""")
+"""
+_FRAME = [f"c.f[{i}]" for i in range(1, 8)]
+_FRACTIONS = {"pickup_fraction": fraction_sql(_FRAME, ":px", ":py", ":pz"),
+              "dropoff_fraction": fraction_sql(_FRAME, ":dx", ":dy", ":dz")}
+_SHORT = "upper(t.schedule) - lower(t.schedule) <= '1 day'::interval"   # SHORT_TRIP
+_LEFT_IN_TIME = """t.departure_time >= CAST(:window_start AS timestamptz) - interval '1 day'
+          AND t.departure_time <= CAST(:window_end AS timestamptz)"""
+_ROUTE_BOX = """t.route && _ST_Expand(ST_GeogFromText(:pickup), :detour)
+    AND t.route && _ST_Expand(ST_GeogFromText(:dropoff), :detour)"""
+MATCH_SQL = {
+    "near": text(_MATCH.format(**_FRACTIONS, dwithin="ST_DWithin", candidates=f"""{_ROUTE_BOX}
+    AND (({_SHORT} AND {_LEFT_IN_TIME})                 -- ix_trips_match_short
+         OR NOT {_SHORT})                               -- ix_trips_match_long""")),
+    "far": text(_MATCH.format(**_FRACTIONS, dwithin="_ST_DWithin", candidates=f"""(({_SHORT}
+          AND t.match_cube && CAST(:cube_p AS cube) AND t.match_cube && CAST(:cube_q AS cube)  -- ix_trips_match_cube
+          AND {_LEFT_IN_TIME})
+         OR (NOT {_SHORT} AND {_ROUTE_BOX}))           -- ix_trips_match_long""")),
+}
 
-EARTH_RADIUS_M = 6371008.8  # the mean radius PostGIS uses for distances on the sphere
+FAR_FACTOR = 2              # the far way from 2 detours (+ 5 % and 1 km) between pickup and drop-off
+CUBE_DAY_SECONDS = 86400 * 30  # trip_match_cube's time unit (migration 0004)
 
 
-def unit_vector(lat: float, lng: float) -> tuple[float, float, float]:
-    la, lo = math.radians(lat), math.radians(lng)
-    return math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)
+def _norm(a) -> tuple[list[float], float]:
+    n = math.sqrt(sum(x * x for x in a))
+    return [x / n for x in a], n
+
+
+def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict):
+    """The two query boxes (pickup, drop-off) of the far way in trip_match_cube's dimensions, or
+    None when the points are too close for it.
+
+    A route whose great circle has the unit normal n (oriented origin -> destination) passes
+    within reach of p and q only if |n.p| <= s and |n.q| <= s (s = sin(reach / R)). In the
+    orthonormal frame u = (p+q)/|p+q|, v = (p-q)/|p-q|, w = p x q/|p x q|, with n = a u + b v + g w
+    and 2t the angle between p and q, that is |a| cos t + |b| sin t <= s: |a| <= s / cos t and
+    |b| <= s / sin t. And p comes before q along the route (services/common/geo.py) only if
+    n.(p x q) >= 0: it equals sin(q's along-track angle - p's) cos(p's cross-track angle)
+    cos(q's), and that difference is between 0 and the arc plus twice the detour, under 180
+    degrees for arcs up to 150 (longer arcs have the whole pole range in their cube). When both
+    bounds are below 1 (points more than about two detours apart) g >= sqrt(1 - max(...)^2):
+    the box of that region is the pole part of the query boxes. The route-box part is each point
+    +- the chord of reach; the time part the departures of the window."""
+    p, q = unit_vector(*pickup), unit_vector(*dropoff)
+    s = math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M))
+    cross = [p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0]]
+    angle = math.atan2(math.sqrt(sum(c * c for c in cross)), sum(a * b for a, b in zip(p, q)))
+    if angle * EARTH_RADIUS_M <= FAR_FACTOR * reach * 1.05 + 1000 or math.cos(angle / 2) <= s:
+        return None  # close points (any direction fits), or nearly antipodal ones (any great circle)
+    half_a, half_b = s / math.cos(angle / 2), s / math.sin(angle / 2)
+    if max(half_a, half_b) >= 1:
+        return None
+    u, _ = _norm([a + b for a, b in zip(p, q)])
+    v, _ = _norm([a - b for a, b in zip(p, q)])
+    w, _ = _norm(cross)
+    g_min = math.sqrt(1 - max(half_a, half_b) ** 2)
+    lo, hi = [], []
+    for i in range(3):
+        h = max(half_a * abs(u[i]), half_b * abs(v[i]))
+        g_lo, g_hi = (g_min * w[i], w[i]) if w[i] >= 0 else (w[i], g_min * w[i])
+        lo.append(max(-1.0, g_lo - h - 1e-9))
+        hi.append(min(1.0, g_hi + h + 1e-9))
+    chord = 2 * math.sin(min(math.pi / 2, reach / (2 * EARTH_RADIUS_M))) * 1.0001 + 1e-9
+    first = (window["window_start"] - dt.timedelta(days=1)).timestamp() / CUBE_DAY_SECONDS
+    last = window["window_end"].timestamp() / CUBE_DAY_SECONDS
+
+    def box(x):
+        low = [x[i] - chord for i in range(3)] + lo + [first]
+        high = [x[i] + chord for i in range(3)] + hi + [last]
+        return f"({', '.join(map(repr, low))}), ({', '.join(map(repr, high))})"
+    return box(p), box(q)
 
 
 FOREVER = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
@@ -357,31 +442,45 @@ def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], deto
             "px": px, "py": py, "pz": pz, "dx": dx, "dy": dy, "dz": dz}
 
 
-# MATCH_SQL joined back to the trips it found: the matches with every column a Trip message needs, best
-# first, in one statement (one round trip, and the trips are read in the same snapshot as the match).
-_m = MATCH_SQL.columns(id=UUID(as_uuid=True), pickup_detour=Integer, dropoff_detour=Integer, pickup_fraction=Double,
-                       dropoff_fraction=Double, rank=BigInteger).subquery("m")
-MATCH_QUERY = (select(*TRIP_COLUMNS, _m.c.pickup_detour, _m.c.dropoff_detour, _m.c.pickup_fraction,
-                      _m.c.dropoff_fraction).join_from(Trip, _m, Trip.id == _m.c.id).order_by(_m.c.rank))
+def _joined(sql):
+    # The match joined back to the trips it found: every column a Trip message needs, best first, in
+    # one statement (one round trip, and the trips are read in the same snapshot as the match).
+    m = sql.columns(id=UUID(as_uuid=True), pickup_detour=Integer, dropoff_detour=Integer, pickup_fraction=Double,
+                    dropoff_fraction=Double, rank=BigInteger).subquery("m")
+    return (select(*TRIP_COLUMNS, m.c.pickup_detour, m.c.dropoff_detour, m.c.pickup_fraction, m.c.dropoff_fraction)
+            .join_from(Trip, m, Trip.id == m.c.id).order_by(m.c.rank))
+
+
+MATCH_QUERY = {way: _joined(sql) for way, sql in MATCH_SQL.items()}
 
 
 def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int, windows: dict, w: int,
-               v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int) -> dict | None:
-    """MATCH_SQL's parameters for a request; None when its pickup window is already over."""
+               v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int,
+               way: str | None = None) -> tuple[str, dict] | None:
+    """(way, parameters) of MATCH_SQL for a request: "far" when match_cubes applies, else "near"
+    (`way` forces one); None when the pickup window is already over."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
         return None
-    return {**match_params(pickup, dropoff, detour), **window, "w": w, "v": v, "n": n, "exclude": exclude,
+    bind = {**match_params(pickup, dropoff, detour), **window, "w": w, "v": v, "n": n, "exclude": exclude,
             "category": category, "limit": limit, "delivery_start": windows.get("delivery_start"),
             "delivery_end": windows.get("delivery_end")}
+    cubes = match_cubes(pickup, dropoff, bind["reach"], window) if way != "near" else None
+    if cubes is None:
+        if way == "far":
+            raise ValueError("the far way needs pickup and drop-off far apart")
+        return "near", bind
+    bind["cube_p"], bind["cube_q"] = cubes
+    return "far", bind
 
 
 async def match(s: AsyncSession, **request):
     """Rows with the Trip, its coordinates (as TRIP_COLUMNS) and the match figures, best first."""
-    bind = match_bind(**request)
-    if bind is None:
+    way_bind = match_bind(**request)
+    if way_bind is None:
         return []
-    return list((await s.execute(MATCH_QUERY, bind)).all())
+    way, bind = way_bind
+    return list((await s.execute(MATCH_QUERY[way], bind)).all())
 
 
 # Routes on a 0.1 degree grid (about 10 km) of origin and destination, per currency: trip count,

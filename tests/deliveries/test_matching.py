@@ -10,6 +10,7 @@ import grpc
 
 from p2p.deliveries.v1 import deliveries_pb2 as pb
 from p2p.trips.v1 import trips_pb2 as tpb
+from tests.trips.test_matching_ways import on_route
 from tests.deliveries.conftest import (BERLIN, BRUSSELS, BXL_CGN, COLOGNE, LYON, create_request, expect, far_day,
                                        money, now, paris_berlin_trip, stamp, violations)
 
@@ -52,6 +53,19 @@ async def test_hand_checked_geography_for_a_request(dl, trips, customer, travele
     assert m.trip_price == money(1500 + 400 + -(-ok.distance_meters * 2 // 1000))
     for r in (wrong_way, too_far):
         assert trip.id not in [x.trip_id for x in await trips_for(dl, customer, r.id)]
+
+
+async def test_order_along_a_trip_holds_across_the_date_line(dl, trips, users, traveler):
+    # Along the great circle: a straight line in longitude/latitude would put both points at its end.
+    c = await users("customer")
+    anadyr, nome = (64.73, 177.50), (64.50, -165.41)
+    trip = await paris_berlin_trip(trips, traveler, origin=("Anadyr", anadyr), destination=("Nome", nome))
+    pickup, dropoff = on_route(anadyr, nome, 0.25, 0), on_route(anadyr, nome, 0.75, 0)
+    ok = await create_request(dl, c, around_trip=trip, pickup=("Chukotka", pickup), dropoff=("Bering Sea", dropoff))
+    back = await create_request(dl, c, around_trip=trip, pickup=("Bering Sea", dropoff), dropoff=("Chukotka", pickup))
+    found = {m.delivery_request.id: m for m in await requests_for(dl, traveler, trip.id)}
+    assert ok.id in found and back.id not in found
+    assert abs(found[ok.id].pickup_fraction - 0.25) < 1e-6 and abs(found[ok.id].dropoff_fraction - 0.75) < 1e-6
 
 
 async def test_hand_checked_geography_for_a_trip(dl, trips, users, traveler):

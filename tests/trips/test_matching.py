@@ -13,6 +13,7 @@ from tests.auth.test_auth_flows import expect, violations
 from tests.conftest import md
 from tests.trips.conftest import (BERLIN, BRUSSELS, COLOGNE, LYON, PARIS, bearer, create_trip, eur, ll, new_id, stamp,
                                   utc)
+from tests.trips.test_matching_ways import on_route
 
 OK = grpc.StatusCode
 HAMBURG, STRASBOURG = (53.5511, 9.9937), (48.5734, 7.7521)
@@ -41,6 +42,21 @@ async def test_paris_berlin_carries_brussels_cologne_only_in_order(trips, travel
     # the default detour (0 -> 50 km) keeps only points near the line
     near = await match_ids(trips, service_token, PARIS, BERLIN, max_detour_meters=0)
     assert t.id in near and near[t.id].pickup_detour_meters == 0 and near[t.id].pickup_fraction == 0.0
+
+
+async def test_order_along_the_route_holds_across_the_date_line_and_over_the_pole(trips, traveler, service_token):
+    # The order is taken along the great circle: a straight line in longitude/latitude (planar
+    # ST_LineLocatePoint) would put both points of the first request at the end of the route.
+    for origin, destination in ((("Anadyr", (64.73, 177.50)), ("Nome", (64.50, -165.41))),
+                                (("Oslo", (59.91, 10.75)), ("Anchorage", (61.22, -149.90)))):
+        t = await create_trip(trips, traveler, origin=origin, destination=destination, hours=9)
+        pickup, dropoff = on_route(origin[1], destination[1], 0.25, 0), on_route(origin[1], destination[1], 0.75, 0)
+        hit = await match_ids(trips, service_token, pickup, dropoff)
+        assert t.id in hit, origin
+        m = hit[t.id]
+        assert abs(m.pickup_fraction - 0.25) < 1e-6 and abs(m.dropoff_fraction - 0.75) < 1e-6
+        assert m.pickup_detour_meters < 5_000 and m.dropoff_detour_meters < 5_000
+        assert t.id not in await match_ids(trips, service_token, dropoff, pickup)      # the other way round
 
 
 async def test_results_are_ordered_by_total_detour(trips, traveler, service_token):

@@ -23,6 +23,12 @@ def test_migrate_downgrade_migrate_round_trip():
     url = db_url(name)
     try:
         migrations.upgrade("trips", url)
+        migrations.downgrade("trips", url, "0003")
+        with psycopg.connect(url) as conn:
+            assert not conn.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_trips_match_cube'").fetchone()
+            assert not conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'trips' "
+                                    "AND column_name = 'match_cube'").fetchone()
+        migrations.upgrade("trips", url)
         migrations.downgrade("trips", url, "0002")
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_trips_match'").fetchone()
@@ -49,6 +55,8 @@ def test_migrate_downgrade_migrate_round_trip():
         assert "USING gist (departure_time, route)" in indexes["ix_trips_match_short"]
         assert "<= '1 day'::interval" in indexes["ix_trips_match_short"]
         assert "USING gist (route, schedule)" in indexes["ix_trips_match_long"]
+        assert "USING gist (match_cube)" in indexes["ix_trips_match_cube"]
+        assert "<= '1 day'::interval" in indexes["ix_trips_match_cube"]
         assert "ix_trips_match" not in indexes
         assert "USING gist (origin_coordinates, destination_coordinates, departure_time)" in indexes["ix_trips_search"]
     finally:

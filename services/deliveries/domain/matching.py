@@ -12,7 +12,7 @@ trip read through the trips service (the caller must be its traveler):
 
     route = ST_MakeLine(origin, destination) (geometry, SRID 4326)
     ST_DWithin(pickup, route::geography, detour) AND ST_DWithin(delivery, route::geography, detour)
-    AND ST_LineLocatePoint(route, pickup::geometry) < ST_LineLocatePoint(route, delivery::geometry)
+    AND position(pickup) < position(delivery)    -- along the great circle (services/common/geo.py)
     AND (pickup_time_end IS NULL OR departure <= pickup_time_end)
     AND (delivery_time_start IS NULL OR arrival >= delivery_time_start)
     AND weight <= available weight AND volume <= available volume AND quantity <= available items
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from services.common import geo
 from services.common.errors import FailedPrecondition
 from services.common.validation import Violations
 from services.deliveries import store
@@ -38,6 +39,9 @@ from services.deliveries.domain.values import MatchQuery, Money, TripInfo, TripM
 from services.deliveries.store import DeliveryRequestRow, DeliveryRow
 
 DEFAULT_DETOUR = 50_000
+FRAME = tuple(f"route_{x}" for x in ("ax", "ay", "az", "tx", "ty", "tz", "w"))  # the trip's route frame, as parameters
+PICKUP_POSITION = geo.fraction_sql([f":{f}" for f in FRAME], *geo.unit_vector_sql("r.pickup_coordinates"))
+DELIVERY_POSITION = geo.fraction_sql([f":{f}" for f in FRAME], *geo.unit_vector_sql("r.delivery_coordinates"))
 MAX_DETOUR = 300_000
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -176,8 +180,10 @@ class Matching:
             "w": trip.available_weight_grams, "v": trip.available_volume_cm3, "n": trip.available_items,
             "maxw": trip.max_item_weight_grams or None, "blocked": blocked, "refused": refused,
             "accepted": accepted, "rating": rating, "limit": min(500, limit * 3),
+            **dict(zip(FRAME, geo.route_frame((trip.origin.lat, trip.origin.lng),
+                                              (trip.destination.lat, trip.destination.lng)))),
         }
-        q = sa.text("""
+        q = sa.text(f"""
             WITH t AS (
                 SELECT ST_MakeLine(ST_SetSRID(ST_MakePoint(:olng, :olat), 4326),
                                    ST_SetSRID(ST_MakePoint(:dlng, :dlat), 4326)) AS line
@@ -185,8 +191,7 @@ class Matching:
                 SELECT r.id,
                        ST_Distance(r.pickup_coordinates, t.line::geography) AS pickup_detour,
                        ST_Distance(r.delivery_coordinates, t.line::geography) AS dropoff_detour,
-                       ST_LineLocatePoint(t.line, r.pickup_coordinates::geometry) AS pf,
-                       ST_LineLocatePoint(t.line, r.delivery_coordinates::geometry) AS df
+                       {PICKUP_POSITION} AS pf, {DELIVERY_POSITION} AS df
                 FROM delivery_requests r, t
                 WHERE r.status = 'open' AND r.expires_at > now()
                   AND ST_DWithin(r.pickup_coordinates, t.line::geography, :detour)

@@ -1,0 +1,137 @@
+"""The two ways MatchTrips finds candidates (services/trips/store.MATCH_SQL) give the same matches.
+
+The far way (ix_trips_match_cube: route box, direction and departure in one 7-D box) only prunes
+candidates, so on any data it must return exactly what the near way (route boxes and departure)
+returns. A database of its own, with random trips all over Europe and between a dozen hubs (some underway for days) and
+random requests: along a trip's route (many matches) and anywhere (few), detours 5-300 km."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import uuid
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from sqlalchemy.dialects import postgresql
+
+from services.common import dbadmin, migrations
+from services.trips import store
+from tests.conftest import ADMIN_URL, db_url
+
+COLUMNS = ("id", "traveler_id", "title", "trip_type", "status", "origin_address", "origin_coordinates",
+           "destination_address", "destination_coordinates", "route", "route_distance_m", "departure_time",
+           "arrival_time", "estimated_duration", "weight_capacity", "volume_capacity", "item_capacity",
+           "available_weight", "available_volume", "available_items", "visibility")
+
+
+def place(rng: random.Random) -> tuple[float, float]:
+    if rng.random() < 0.05:     # the far north, either side of the date line
+        return rng.uniform(60, 89), rng.choice((-1, 1)) * rng.uniform(150, 180)
+    return rng.uniform(36, 60), rng.uniform(-10, 30)
+
+
+def jitter(p: tuple[float, float], rng: random.Random) -> tuple[float, float]:
+    return p[0] + rng.uniform(-0.2, 0.2), p[1] + rng.uniform(-0.3, 0.3)
+
+
+@pytest.fixture(scope="module")
+def trips_db():
+    name = f"test_trips_ways_{uuid.uuid4().hex[:8]}"
+    dbadmin.create_database(ADMIN_URL, name, ("postgis", "citext", "btree_gist", "pgcrypto"))
+    url = db_url(name)
+    rng = random.Random(20261129)
+    now = dt.datetime.now(dt.timezone.utc)
+    routes = []
+    try:
+        migrations.upgrade("trips", url)
+        with psycopg.connect(url) as conn:
+            with conn.cursor().copy(f"COPY trips ({', '.join(COLUMNS)}) FROM STDIN") as cp:
+                hubs = [place(rng) for _ in range(12)]
+                for i in range(3000):
+                    if i % 2:       # between hubs: shared corridors, many matches
+                        o, d = (jitter(h, rng) for h in rng.sample(hubs, 2))
+                    else:
+                        o, d = place(rng), place(rng)
+                    dep = now + dt.timedelta(hours=rng.uniform(1, 3 * 24))
+                    hours = rng.choice((rng.uniform(1, 23), rng.uniform(1, 23), rng.uniform(25, 96)))
+                    cp.write_row((uuid.uuid4(), uuid.uuid4(), "t", "car", rng.choice(("published",) * 9 + ("draft",)),
+                                  "o", store.point(*o), "d", store.point(*d), store.line(o, d), 1, dep,
+                                  dep + dt.timedelta(hours=hours), int(hours * 60), 10_000, 100_000, 5, 10_000,
+                                  100_000, 5, "public"))
+                    routes.append((o, d, dep))
+            conn.execute("ANALYZE trips")
+        yield url, routes
+    finally:
+        dbadmin.drop_database(ADMIN_URL, name)
+
+
+def on_route(o, d, f: float, off: float) -> tuple[float, float]:
+    """The point at fraction f of the great circle from o to d, moved `off` metres across it (the
+    distance on the sphere from the route's circle is |off|)."""
+    a, b = store.unit_vector(*o), store.unit_vector(*d)
+    w = math.acos(max(-1.0, min(1.0, sum(x * y for x, y in zip(a, b)))))
+    k1, k2 = math.sin((1 - f) * w) / math.sin(w), math.sin(f * w) / math.sin(w)
+    x = [k1 * i + k2 * j for i, j in zip(a, b)]
+    n = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    nn = math.sqrt(sum(c * c for c in n))
+    t = off / store.EARTH_RADIUS_M
+    y = [math.cos(t) * xi + math.sin(t) * ni / nn for xi, ni in zip(x, n)]
+    return math.degrees(math.atan2(y[2], math.hypot(y[0], y[1]))), math.degrees(math.atan2(y[1], y[0]))
+
+
+def requests(rng: random.Random, routes, n: int):
+    now = dt.datetime.now(dt.timezone.utc)
+    for i in range(n):
+        start = now + dt.timedelta(hours=rng.uniform(-24, 3 * 24))
+        detour = rng.choice((5_000, 30_000, 50_000, 100_000, 300_000))
+        if i % 3:   # along a route, in order, off it by up to the detour (often near the limit)
+            o, d, dep = rng.choice(routes)
+            start = dep - dt.timedelta(hours=rng.uniform(0, 5))
+            f1, f2 = sorted((rng.random(), rng.random()))
+
+            def off():
+                return rng.choice((-1, 1)) * detour * (rng.uniform(0.9, 1.01) if rng.random() < 0.5 else rng.random())
+            p, q = on_route(o, d, f1, off()), on_route(o, d, f2, off())
+        else:
+            p, q = place(rng), place(rng)
+        windows = {"pickup_start": start, "pickup_end": start + dt.timedelta(hours=rng.choice((6, 48, 24 * 30)))}
+        if rng.random() < 0.2:
+            windows["pickup_end"] = None
+        yield dict(pickup=p, dropoff=q, detour=detour, windows=windows,
+                   w=1, v=0, n=1, exclude=[], category="", limit=rng.choice((5, 50, 500)))
+
+
+def test_degenerate_requests_take_the_near_way():
+    window = {"pickup_start": None, "pickup_end": None}
+    for p, q in (((48.8, 2.3), (48.8, 2.3)), ((10, 20), (-10, -160)), ((90, 0), (-90, 0)), ((0, 179.9), (0, -179.9))):
+        way, _ = store.match_bind(pickup=p, dropoff=q, detour=50_000, windows=window, w=0, v=0, n=0, exclude=[],
+                                  category="", limit=5)
+        assert way == "near", (p, q)
+    way, _ = store.match_bind(pickup=(0, 170), dropoff=(0, -170), detour=50_000, windows=window, w=0, v=0, n=0,
+                              exclude=[], category="", limit=5)
+    assert way == "far"   # 2,200 km across the date line
+
+
+def test_far_way_finds_exactly_what_the_near_way_finds(trips_db):
+    url, routes = trips_db
+    sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}
+    rng = random.Random(7)
+    far = matched = 0
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        for req in requests(rng, routes, 600):
+            way_bind = store.match_bind(**req)
+            if way_bind is None or way_bind[0] != "far":
+                continue
+            far += 1
+            _, near = store.match_bind(**req, way="near")
+            _, bind = way_bind
+            got = [(r["id"], r["pickup_detour"], r["dropoff_detour"]) for r in conn.execute(sql["far"], bind).fetchall()]
+            want = [(r["id"], r["pickup_detour"], r["dropoff_detour"]) for r in conn.execute(sql["near"], near).fetchall()]
+            assert got == want, req
+            matched += len(want)
+            if far == 1:   # the far way does use the cube index
+                plan = "\n".join(r["QUERY PLAN"] for r in conn.execute("EXPLAIN " + sql["far"], bind).fetchall())
+                assert "ix_trips_match_cube" in plan, plan
+    assert far >= 150 and matched >= 500, (far, matched)   # the comparison covered real matches
