@@ -353,7 +353,7 @@ LIMIT :limit
 _FRAME = [f"c.f[{i}]" for i in range(1, 8)]
 _FRACTIONS = {"pickup_fraction": fraction_sql(_FRAME, ":px", ":py", ":pz"),
               "dropoff_fraction": fraction_sql(_FRAME, ":dx", ":dy", ":dz")}
-_SHORT = "upper(t.schedule) - lower(t.schedule) <= '1 day'::interval"   # SHORT_TRIP
+_SHORT = SHORT_TRIP.replace("schedule", "t.schedule")
 _LEFT_IN_TIME = """t.departure_time >= CAST(:window_start AS timestamptz) - interval '1 day'
           AND t.departure_time <= CAST(:window_end AS timestamptz)"""
 _ROUTE_BOX = """t.route && _ST_Expand(ST_GeogFromText(:pickup), :detour)

@@ -38,43 +38,34 @@ CUBE_FUNCTION = """
 CREATE FUNCTION trip_match_cube(route geography, departure timestamptz) RETURNS cube
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
-  g geometry := route::geometry;
-  lo1 float8 := radians(ST_X(ST_StartPoint(g)));
-  la1 float8 := radians(ST_Y(ST_StartPoint(g)));
-  lo2 float8 := radians(ST_X(ST_EndPoint(g)));
-  la2 float8 := radians(ST_Y(ST_EndPoint(g)));
-  a float8[] := ARRAY[cos(la1) * cos(lo1), cos(la1) * sin(lo1), sin(la1)];
-  b float8[] := ARRAY[cos(la2) * cos(lo2), cos(la2) * sin(lo2), sin(la2)];
-  c float8[] := ARRAY[a[2] * b[3] - a[3] * b[2], a[3] * b[1] - a[1] * b[3], a[1] * b[2] - a[2] * b[1]];
-  sn float8 := sqrt(c[1] * c[1] + c[2] * c[2] + c[3] * c[3]);
-  w float8 := atan2(sn, a[1] * b[1] + a[2] * b[2] + a[3] * b[3]);
+  f float8[] := trip_route_frame(route);   -- origin a, unit tangent t there, arc angle w
+  w float8 := f[7];
   day float8 := extract(epoch FROM departure) / (86400.0 * 30);
   lo float8[] := '{0,0,0}';
   hi float8[] := '{0,0,0}';
-  n float8[] := '{0,0,0}';
-  u float8; r float8; ph float8;
+  b float8; r float8; ph float8;
 BEGIN
-  FOR i IN 1..3 LOOP
-    lo[i] := least(a[i], b[i]);
-    hi[i] := greatest(a[i], b[i]);
-    IF sn > 1e-12 THEN
-      u := (b[i] - a[i] * cos(w)) / sin(w);
-      r := sqrt(a[i] * a[i] + u * u);
-      ph := atan2(u, a[i]);
-      IF ph < 0 THEN ph := ph + 2 * pi(); END IF;
-      IF ph <= w THEN hi[i] := r; END IF;
-      ph := ph + pi();
-      IF ph >= 2 * pi() THEN ph := ph - 2 * pi(); END IF;
-      IF ph <= w THEN lo[i] := -r; END IF;
-      n[i] := c[i] / sn;
-    END IF;
+  FOR i IN 1..3 LOOP            -- along the arc, coordinate i is f[i] cos s + f[i+3] sin s, s in [0, w]
+    b := f[i] * cos(w) + f[i + 3] * sin(w);
+    lo[i] := least(f[i], b);
+    hi[i] := greatest(f[i], b);
+    r := sqrt(f[i] * f[i] + f[i + 3] * f[i + 3]);
+    ph := atan2(f[i + 3], f[i]);  -- = r cos(s - ph): its maximum at s = ph, its minimum at ph + pi
+    IF ph < 0 THEN ph := ph + 2 * pi(); END IF;
+    IF w > 0 AND ph <= w THEN hi[i] := r; END IF;
+    ph := ph + pi();
+    IF ph >= 2 * pi() THEN ph := ph - 2 * pi(); END IF;
+    IF w > 0 AND ph <= w THEN lo[i] := -r; END IF;
   END LOOP;
   IF w > radians(150) THEN  -- nearly half the globe: any direction (see store.match_cubes)
     RETURN cube(ARRAY[lo[1] - 1e-9, lo[2] - 1e-9, lo[3] - 1e-9, -1, -1, -1, day],
                 ARRAY[hi[1] + 1e-9, hi[2] + 1e-9, hi[3] + 1e-9, 1, 1, 1, day + 0.02]);
   END IF;
-  RETURN cube(ARRAY[lo[1] - 1e-9, lo[2] - 1e-9, lo[3] - 1e-9, n[1] - 3e-3, n[2] - 3e-3, n[3] - 3e-3, day],
-              ARRAY[hi[1] + 1e-9, hi[2] + 1e-9, hi[3] + 1e-9, n[1] + 3e-3, n[2] + 3e-3, n[3] + 3e-3, day + 0.02]);
+  -- the pole a x t ({0,0,0} for a zero-length route, whose t is 0)
+  RETURN cube(ARRAY[lo[1] - 1e-9, lo[2] - 1e-9, lo[3] - 1e-9, f[2] * f[6] - f[3] * f[5] - 3e-3,
+                    f[3] * f[4] - f[1] * f[6] - 3e-3, f[1] * f[5] - f[2] * f[4] - 3e-3, day],
+              ARRAY[hi[1] + 1e-9, hi[2] + 1e-9, hi[3] + 1e-9, f[2] * f[6] - f[3] * f[5] + 3e-3,
+                    f[3] * f[4] - f[1] * f[6] + 3e-3, f[1] * f[5] - f[2] * f[4] + 3e-3, day + 0.02]);
 END
 $$
 """
@@ -112,8 +103,8 @@ $$
 
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS cube")
-    op.execute(CUBE_FUNCTION)
     op.execute(FRAME_FUNCTION)
+    op.execute(CUBE_FUNCTION)    # built on trip_route_frame
     op.execute("ALTER TABLE trips"   # one rewrite of the table for both
                " ADD COLUMN match_cube cube GENERATED ALWAYS AS (trip_match_cube(route, departure_time)) STORED,"
                " ADD COLUMN route_frame float8[] GENERATED ALWAYS AS (trip_route_frame(route)) STORED")
@@ -124,6 +115,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_trips_match_cube', table_name='trips', postgresql_using='gist')
     op.drop_column('trips', 'route_frame')
-    op.execute("DROP FUNCTION trip_route_frame(geography)")
     op.drop_column('trips', 'match_cube')
     op.execute("DROP FUNCTION trip_match_cube(geography, timestamptz)")
+    op.execute("DROP FUNCTION trip_route_frame(geography)")
