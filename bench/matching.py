@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import pathlib
 import random
+import re
 import statistics
 import sys
 import time
@@ -38,6 +39,7 @@ for _p in (str(ROOT), str(ROOT / "gen")):
 
 import grpc  # noqa: E402
 import psycopg  # noqa: E402
+from psycopg import sql as psql  # noqa: E402
 from google.type import latlng_pb2  # noqa: E402
 
 from p2p.trips.v1 import trips_pb2 as tpb  # noqa: E402
@@ -121,10 +123,9 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
-def params(r, detour):
-    from services.trips import store
-    return store.match_bind(pickup=r["pickup"], dropoff=r["dropoff"], detour=detour, w=r["weight"], v=0, n=1, exclude=[],
-                            category="", limit=50, windows={"pickup_start": r["pickup_start"], "pickup_end": r["pickup_end"]})
+def request(r, detour):
+    return dict(pickup=r["pickup"], dropoff=r["dropoff"], detour=detour, w=r["weight"], v=0, n=1, exclude=[],
+                category="", limit=50, windows={"pickup_start": r["pickup_start"], "pickup_end": r["pickup_end"]})
 
 
 CACHED = ("trips", "ix_trips_match_short", "ix_trips_match_long", "ix_trips_match_cube", "pk_trips")
@@ -142,26 +143,53 @@ def prewarm(url: str) -> str:
     return f"trips and matching indexes {size / 2**20:,.0f} MB, shared_buffers {buffers / 2**20:,.0f} MB: {verdict}"
 
 
+def generic_plan(conn, query: str, params: dict) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement's generic plan (the one PostgreSQL keeps for a
+    prepared statement, see db_bench): prepared with $n placeholders, executed with these values."""
+    conn.execute("SET plan_cache_mode = force_generic_plan")
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", query)))
+    conn.execute("PREPARE bench_plan AS " + re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m[1]) + 1}", query))
+    values = ", ".join(psql.Literal(params[n]).as_string(conn) for n in names)
+    plan = [x[0] for x in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_plan({values})").fetchall()]
+    conn.execute("DEALLOCATE bench_plan")
+    conn.execute("RESET plan_cache_mode")
+    return plan
+
+
 def db_bench(url: str, reqs, detour: int):
-    """Times per request at the database, the way each took, and the plan of the first request of each way."""
+    """Times per request at the database as store.match runs it (store.match_step), the way each
+    took, the plan of the first request of each way, and how many runs had a generic plan."""
+    from psycopg.rows import namedtuple_row
     from sqlalchemy.dialects import postgresql
     from services.trips import store
     sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}  # %(name)s
     times, counts, ways, plans = [], [], [], {}
-    with psycopg.connect(url, autocommit=True) as conn:
-        for r in reqs[:20]:  # warm-up
-            way, p = params(r, detour)
-            conn.execute(sql[way], p).fetchall()
-        for r in reqs:
-            way, p = params(r, detour)
-            t0 = time.perf_counter()
+
+    def run(conn, r):   # as store.match
+        req, ways = request(r, detour), []
+        step = store.match_step(req)
+        while step is not None:
+            way, p, bound = step
             got = conn.execute(sql[way], p).fetchall()
+            ways.append(way)
+            if store.final(got, bound, p["limit"]):
+                return got, " then ".join(ways) if len(ways) > 1 else ways[0] + (" (shortcut)" if bound else "")
+            step = store.match_step(req, after=got)
+        return [], "none"
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        for r in reqs[:20]:  # warm-up
+            run(conn, r)
+        for r in reqs:
+            t0 = time.perf_counter()
+            got, how = run(conn, r)
             times.append((time.perf_counter() - t0) * 1000)
             counts.append(len(got))
-            ways.append(way)
-            if way not in plans:
-                plans[way] = [x[0] for x in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql[way], p).fetchall()]
-    return times, counts, ways, plans
+            ways.append(how)
+            if how not in plans:
+                way, p, _ = store.match_step(request(r, detour))
+                plans[how] = generic_plan(conn, sql[way], p)
+        generic = conn.execute("SELECT sum(generic_plans) AS g, sum(custom_plans) AS c FROM pg_prepared_statements").fetchone()
+    return times, counts, ways, plans, generic
 
 
 async def grpc_bench(url: str, reqs, detour: int):
@@ -222,20 +250,22 @@ def main(argv=None) -> int:
         print(f"  loaded, indexed and analysed in {secs:.1f} s ({args.trips / secs:,.0f} trips/s overall)")
         print("  " + prewarm(url))
         reqs = [make_request() for _ in range(args.requests)]
-        db_times, counts, ways, plans = db_bench(url, reqs, args.detour)
+        db_times, counts, ways, plans, generic = db_bench(url, reqs, args.detour)
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
         print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         for label, xs in (("database (MATCH_QUERY)", db_times), ("gRPC MatchTrips", rpc_times)):
             print(f"{label:<22} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
-        for way in ("far", "near"):
+        for way in ("far", "far (shortcut)", "far then near", "near"):
             xs = [t for t, w in zip(db_times, ways) if w == way]
             if xs:
-                print(f"  {way + ' way':<20} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
+                print(f"  {way:<20} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
                       f"{statistics.mean(xs):8.2f}   ({len(xs)} requests)")
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
+        print(f"runs with a generic plan: {generic[0]}, with a custom plan: {generic[1]} (psycopg prepares a statement "
+              "from its 5th run, PostgreSQL then chooses; the first 4 of each way are not counted)")
         for way, plan in plans.items():
-            print(f"\nplan of the first request the {way} way:")
+            print(f"\nplan of the first request that went {way} (its first statement, generic plan):")
             print("\n".join("  " + line for line in plan))
     finally:
         dbadmin.drop_database(admin, name)

@@ -73,12 +73,15 @@ class Trip(Base):
     destination_airport: Mapped[str | None] = mapped_column(String(8))
     destination_terminal: Mapped[str | None] = mapped_column(String(32))
     destination_details: Mapped[str | None] = mapped_column(Text)
-    route = mapped_column(Geography("LINESTRING", srid=4326, spatial_index=False), nullable=False)
+    # Deferred, like the matching columns below: SQL reads them, a Trip message does not (loading a row
+    # skips their decoding: a tstzrange costs ~30 us in Python).
+    route = mapped_column(Geography("LINESTRING", srid=4326, spatial_index=False), nullable=False, deferred=True)
     route_distance_m: Mapped[int] = mapped_column(Integer, nullable=False)
     departure_time: Mapped[dt.datetime] = mapped_column(TS, nullable=False)
     arrival_time: Mapped[dt.datetime] = mapped_column(TS, nullable=False)
     # [departure, arrival] as one range, so matching can ask "underway during the pickup window" of an index.
-    schedule = mapped_column(TSTZRANGE, Computed("tstzrange(departure_time, arrival_time, '[]')", persisted=True))
+    schedule = mapped_column(TSTZRANGE, Computed("tstzrange(departure_time, arrival_time, '[]')", persisted=True),
+                             deferred=True)
     # The unit normal (x, y, z) of the route's great circle (migration 0003, trip_route_pole): a point p is
     # within d of the route only if |pole . p| <= sin(d / R), a cheap test that spares most geodesic distances.
     route_pole = mapped_column(ARRAY(Double), Computed("trip_route_pole(route)", persisted=True), deferred=True)
@@ -323,10 +326,13 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 # * far: one scan of ix_trips_match_cube for route box, direction (the pole near pickup x drop-off,
 #   see match_cubes) and departure together. The sphere test is then written _ST_DWithin (ST_DWithin
 #   without its index support), or the planner could pick the route boxes instead.
+# The points are geography parameters, converted once when bound: a prepared statement's generic plan
+# (PostgreSQL's usual choice from its 6th run) would parse ST_GeogFromText(:pickup) for every row.
+# match_step says which statements answer a request.
 _MATCH = """
 WITH c AS (
   SELECT t.id, t.route_frame AS f, t.departure_time,
-         ST_Distance(t.route, ST_GeogFromText(:pickup)) AS dp, ST_Distance(t.route, ST_GeogFromText(:dropoff)) AS dd
+         ST_Distance(t.route, CAST(:pickup AS geography)) AS dp, ST_Distance(t.route, CAST(:dropoff AS geography)) AS dd
   FROM trips t
   WHERE t.status = 'published' AND t.visibility = 'public'
     AND {candidates}
@@ -341,8 +347,8 @@ WITH c AS (
                OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
     AND abs(t.route_pole[1] * :px + t.route_pole[2] * :py + t.route_pole[3] * :pz) <= :sin_reach
     AND abs(t.route_pole[1] * :dx + t.route_pole[2] * :dy + t.route_pole[3] * :dz) <= :sin_reach
-    AND {dwithin}(t.route, ST_GeogFromText(:pickup), :reach, false)
-    AND {dwithin}(t.route, ST_GeogFromText(:dropoff), :reach, false))
+    AND {dwithin}(t.route, CAST(:pickup AS geography), :reach, false)
+    AND {dwithin}(t.route, CAST(:dropoff AS geography), :reach, false))
 SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour, {pickup_fraction} AS pickup_fraction,
        {dropoff_fraction} AS dropoff_fraction, row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank
 FROM c
@@ -356,8 +362,8 @@ _FRACTIONS = {"pickup_fraction": fraction_sql(_FRAME, ":px", ":py", ":pz"),
 _SHORT = SHORT_TRIP.replace("schedule", "t.schedule")
 _LEFT_IN_TIME = """t.departure_time >= CAST(:window_start AS timestamptz) - interval '1 day'
           AND t.departure_time <= CAST(:window_end AS timestamptz)"""
-_ROUTE_BOX = """t.route && _ST_Expand(ST_GeogFromText(:pickup), :detour)
-    AND t.route && _ST_Expand(ST_GeogFromText(:dropoff), :detour)"""
+_ROUTE_BOX = """t.route && _ST_Expand(CAST(:pickup AS geography), :detour)
+    AND t.route && _ST_Expand(CAST(:dropoff AS geography), :detour)"""
 MATCH_SQL = {
     "near": text(_MATCH.format(**_FRACTIONS, dwithin="ST_DWithin", candidates=f"""{_ROUTE_BOX}
     AND (({_SHORT} AND {_LEFT_IN_TIME})                 -- ix_trips_match_short
@@ -377,6 +383,12 @@ def _norm(a) -> tuple[list[float], float]:
     return [x / n for x in a], n
 
 
+def _cross_angle(p, q) -> tuple[list[float], float]:
+    """p x q and the angle between unit vectors p and q."""
+    cross = [p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0]]
+    return cross, math.atan2(math.sqrt(sum(c * c for c in cross)), sum(a * b for a, b in zip(p, q)))
+
+
 def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict):
     """The two query boxes (pickup, drop-off) of the far way in trip_match_cube's dimensions, or
     None when the points are too close for it.
@@ -394,8 +406,7 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     +- the chord of reach; the time part the departures of the window."""
     p, q = unit_vector(*pickup), unit_vector(*dropoff)
     s = math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M))
-    cross = [p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0]]
-    angle = math.atan2(math.sqrt(sum(c * c for c in cross)), sum(a * b for a, b in zip(p, q)))
+    cross, angle = _cross_angle(p, q)
     if angle * EARTH_RADIUS_M <= FAR_FACTOR * reach * 1.05 + 1000 or math.cos(angle / 2) <= s:
         return None  # close points (any direction fits), or nearly antipodal ones (any great circle)
     half_a, half_b = s / math.cos(angle / 2), s / math.sin(angle / 2)
@@ -474,13 +485,65 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
     return "far", bind
 
 
-async def match(s: AsyncSession, **request):
-    """Rows with the Trip, its coordinates (as TRIP_COLUMNS) and the match figures, best first."""
+def far_detour(pickup: tuple[float, float], dropoff: tuple[float, float]) -> int:
+    """The largest detour (metres) for which match_cubes takes pickup and drop-off as far apart."""
+    arc = _cross_angle(unit_vector(*pickup), unit_vector(*dropoff))[1] * EARTH_RADIUS_M
+    # match_params: reach = detour * 1.01 + 100; match_cubes: far when arc > FAR_FACTOR * reach * 1.05 + 1000
+    return math.floor(((arc - 1000) / (FAR_FACTOR * 1.05) - 100) / 1.01) - 1
+
+
+SHORTCUT_MIN_DETOUR = 2000  # below this a shortcut would rarely find enough trips: go the near way at once
+
+
+def match_step(request: dict, after=None) -> tuple[str, dict, int | None] | None:
+    """The next statement of MATCH_QUERY that answers a request, as (way, parameters, bound): run
+    it, and its rows are the answer if `final`; if not, run match_step(request, after=those rows).
+    None when the pickup window is over (no trip can pick up any more).
+
+    The first step goes the way match_bind picks, except for a request whose points are too close
+    for the far way at its detour but not at a smaller one, d (far_detour). There a shortcut comes
+    first: the far way with detour d (the bound). Its rows are the trips within d of both points,
+    best first. When it fills the page and the last row's total detour s is at most d, they are the
+    answer: every trip with a total detour of at most s is within s <= d of both points, so among
+    them. Otherwise the near way follows, and when the shortcut did fill the page, with the detour
+    cut to s: those rows are `limit` matching trips, so the answer's totals are at most s too."""
+    if after is not None:
+        detour = request["detour"]
+        if len(after) == request["limit"]:
+            detour = min(detour, after[-1].pickup_detour + after[-1].dropoff_detour + 1)
+        way_bind = match_bind(**{**request, "detour": detour, "way": "near"})
+        return None if way_bind is None else (*way_bind, None)
     way_bind = match_bind(**request)
     if way_bind is None:
-        return []
-    way, bind = way_bind
-    return list((await s.execute(MATCH_QUERY[way], bind)).all())
+        return None
+    if way_bind[0] == "near" and request.get("way") is None:
+        d = min(request["detour"] - 1, far_detour(request["pickup"], request["dropoff"]))
+        if d >= SHORTCUT_MIN_DETOUR:
+            short = match_bind(**{**request, "detour": d})
+            if short is not None and short[0] == "far":
+                return (*short, d)
+    return (*way_bind, None)
+
+
+def final(rows, bound: int | None, limit: int) -> bool:
+    """Whether a step's rows are the answer (match_step): always without a bound; for a shortcut
+    with detour `bound`, when they fill the page and the last one's total detour (each rounded to
+    the metre, hence the 1 m) is at most bound."""
+    if bound is None:
+        return True
+    return len(rows) == limit and rows[-1].pickup_detour + rows[-1].dropoff_detour + 1 <= bound
+
+
+async def match(s: AsyncSession, **request):
+    """Rows with the Trip, its coordinates (as TRIP_COLUMNS) and the match figures, best first."""
+    step = match_step(request)
+    while step is not None:
+        way, bind, bound = step
+        rows = list((await s.execute(MATCH_QUERY[way], bind)).all())
+        if final(rows, bound, bind["limit"]):
+            return rows
+        step = match_step(request, after=rows)
+    return []
 
 
 # Routes on a 0.1 degree grid (about 10 km) of origin and destination, per currency: trip count,

@@ -1,19 +1,22 @@
-"""The two ways MatchTrips finds candidates (services/trips/store.MATCH_SQL) give the same matches.
+"""The ways MatchTrips finds candidates (services/trips/store.MATCH_SQL, match_step) give the same matches.
 
 The far way (ix_trips_match_cube: route box, direction and departure in one 7-D box) only prunes
 candidates, so on any data it must return exactly what the near way (route boxes and departure)
-returns. A database of its own, with random trips all over Europe and between a dozen hubs (some underway for days) and
-random requests: along a trip's route (many matches) and anywhere (few), detours 5-300 km."""
+returns; so must a request whose points are close, answered by a shortcut through the far way
+with a smaller detour when that settles it. A database of its own, with random trips all over
+Europe and between a dozen hubs (some underway for days) and random requests: along a trip's
+route (many matches) and anywhere (few), detours 5-300 km."""
 from __future__ import annotations
 
 import datetime as dt
 import math
 import random
 import uuid
+from collections import namedtuple
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy.dialects import postgresql
 
 from services.common import dbadmin, migrations
@@ -135,3 +138,76 @@ def test_far_way_finds_exactly_what_the_near_way_finds(trips_db):
                 plan = "\n".join(r["QUERY PLAN"] for r in conn.execute("EXPLAIN " + sql["far"], bind).fetchall())
                 assert "ix_trips_match_cube" in plan, plan
     assert far >= 150 and matched >= 500, (far, matched)   # the comparison covered real matches
+
+
+def close_requests(rng: random.Random, routes, n: int):
+    """Requests along a route whose points are 0.3-2.1 detours apart: the far way does not apply at
+    their detour, so match_step tries a shortcut with a smaller one first."""
+    for req in requests(rng, routes, 10 * n):
+        o, d, dep = rng.choice(routes)
+        arc = math.acos(max(-1.0, min(1.0, sum(x * y for x, y in zip(store.unit_vector(*o), store.unit_vector(*d))))))
+        gap = req["detour"] * rng.uniform(0.3, 2.1) / (arc * store.EARTH_RADIUS_M) if arc > 1e-3 else 2
+        if gap >= 1:
+            continue
+        f1 = rng.uniform(0, 1 - gap)
+        off = [rng.choice((-1, 1)) * req["detour"] * rng.uniform(0, 1) for _ in range(2)]
+        req["pickup"], req["dropoff"] = on_route(o, d, f1, off[0]), on_route(o, d, f1 + gap, off[1])
+        req["limit"] = rng.choice((1, 3, 10, 50))     # small pages: the shortcut is often taken
+        req["windows"]["pickup_start"] = dep - dt.timedelta(hours=rng.uniform(0, 5))
+        if req["windows"]["pickup_end"] is not None:
+            req["windows"]["pickup_end"] = req["windows"]["pickup_start"] + dt.timedelta(hours=rng.choice((6, 48)))
+        yield req
+        n -= 1
+        if not n:
+            return
+
+
+def test_the_shortcut_finds_exactly_what_the_near_way_finds(trips_db):
+    url, routes = trips_db
+    sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}
+    rng = random.Random(11)
+    taken = narrowed = fell_back = matched = 0
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")   # as a prepared statement soon runs
+        for req in close_requests(rng, routes, 400):
+            way, bind, bound = store.match_step(req)
+            if bound is None:
+                continue
+            assert way == "far" and bound < req["detour"]
+            got = conn.execute(sql["far"], bind).fetchall()
+            if store.final(got, bound, req["limit"]):
+                taken += 1
+            else:
+                way, bind, bound = store.match_step(req, after=got)
+                assert way == "near" and bound is None
+                narrowed += bind["detour"] < req["detour"]
+                fell_back += 1
+                got = conn.execute(sql["near"], bind).fetchall()
+            _, near = store.match_bind(**req, way="near")
+            want = conn.execute(sql["near"], near).fetchall()
+            assert [(r.id, r.pickup_detour, r.dropoff_detour) for r in got] == \
+                   [(r.id, r.pickup_detour, r.dropoff_detour) for r in want], req
+            matched += len(want)
+    assert taken >= 50 and fell_back >= 50 and narrowed >= 30 and matched >= 2000, (taken, fell_back, narrowed, matched)
+
+
+def test_a_shortcut_is_final_only_with_a_full_page_within_its_detour():
+    row = namedtuple("row", "pickup_detour dropoff_detour")
+    assert store.final([row(400, 599)] * 5, 1000, 5)
+    assert not store.final([row(400, 600)] * 5, 1000, 5)      # 1,000 m could be 1,000.4: not within
+    assert not store.final([row(1, 1)] * 4, 1000, 5)          # a page not full: there may be more beyond
+    assert store.final([], None, 5)                           # without a bound, always
+    brussels, antwerp = (50.85, 4.35), (51.22, 4.40)
+    window = {"pickup_start": None, "pickup_end": None}
+    req = dict(pickup=brussels, dropoff=antwerp, detour=50_000, w=0, v=0, n=0, exclude=[], category="", limit=5,
+               windows=window)
+    way, _, bound = store.match_step(req)
+    assert way == "far" and bound == store.far_detour(brussels, antwerp)
+    assert 10_000 < bound < 20_000        # 41 km apart: a shortcut with ~19 km
+    for detour, way in ((bound, "far"), (bound + 2, "near")):   # far_detour is the largest
+        assert store.match_bind(**{**req, "detour": detour})[0] == way
+    # after it: the near way, with the detour cut to the last total when the page was full
+    way, bind, bound = store.match_step(req, after=[row(9_000, 12_000)] * 5)
+    assert (way, bind["detour"], bound) == ("near", 21_001, None)
+    assert store.match_step(req, after=[row(9_000, 12_000)] * 4)[1]["detour"] == 50_000
+    assert store.match_step({**req, "way": "near"})[::2] == ("near", None)   # a forced way: no shortcut
