@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
 from p2p.auth.v1 import auth_pb2 as pb
@@ -14,6 +13,7 @@ from services.auth.domain import AuthDomain, Device, LoginResult, NewAccount, To
 from services.common.errors import InvalidArgument
 from services.common.identity import require_service, require_user
 from services.common.interceptors import client_ip_var
+from services.common.timestamps import ts
 
 USER_TYPE = {pb.USER_TYPE_CUSTOMER: "customer", pb.USER_TYPE_TRAVELER: "traveler", pb.USER_TYPE_BOTH: "both"}
 USER_TYPE_PB = {v: k for k, v in USER_TYPE.items()}
@@ -32,14 +32,6 @@ PLATFORM = {cpb.PLATFORM_IOS: "ios", cpb.PLATFORM_ANDROID: "android", cpb.PLATFO
 PLATFORM_PB = {v: k for k, v in PLATFORM.items()}
 PROVIDER = {pb.SOCIAL_PROVIDER_GOOGLE: "google", pb.SOCIAL_PROVIDER_APPLE: "apple",
             pb.SOCIAL_PROVIDER_FACEBOOK: "facebook"}
-
-
-def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    t = timestamp_pb2.Timestamp()
-    t.FromDatetime(value)
-    return t
 
 
 def account_pb(u: store.User, two_factor: bool = False) -> pb.Account:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from google.protobuf import timestamp_pb2
 
 from p2p.common.v1 import common_pb2 as cpb
 from p2p.deliveries.v1 import deliveries_pb2 as pb
 from p2p.deliveries.v1 import deliveries_pb2_grpc
 from services.common.errors import InvalidArgument
 from services.common.identity import caller
+from services.common.timestamps import ts
 from services.deliveries import store
 from services.deliveries.domain import DeliveriesDomain
 from services.deliveries.domain.requests import RequestView, point_of
@@ -43,14 +43,6 @@ assert set(DELIVERY_STATUS.values()) == set(store.DELIVERY_STATUSES)
 def enum_in(value: int, mapping: dict[int, str]) -> str:
     """"" for UNSPECIFIED (0), "?" for a number the enum does not define."""
     return "" if value == 0 else mapping.get(value, "?")
-
-
-def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    t = timestamp_pb2.Timestamp()
-    t.FromDatetime(value)
-    return t
 
 
 def time_in(msg, name: str, prefix: str = "") -> dt.datetime | None:

@@ -21,6 +21,7 @@ import logging
 import uuid
 import zoneinfo
 from dataclasses import asdict, dataclass, field, replace
+from types import SimpleNamespace
 
 import qrcode
 from sqlalchemy.exc import IntegrityError
@@ -118,7 +119,7 @@ class TripInput:
 
 @dataclass
 class Match:
-    trip: object
+    trip: object        # attributes: store.TRIP_FIELDS
     pickup_detour: int
     dropoff_detour: int
     pickup_fraction: float
@@ -876,7 +877,9 @@ class TripsDomain:
             rows = await store.match(s, pickup=tuple(pickup), dropoff=tuple(dropoff),
                                      detour=detour or 50_000, windows=windows, w=w, v=vol, n=n, exclude=excluded,
                                      category=category, limit=limit)
-        return [Match(r, r.pickup_detour, r.dropoff_detour, r.pickup_fraction, r.dropoff_fraction) for r in rows]
+        # Plain objects: a Row's attributes cost ~0.9 us each to read, the trip message reads 50 of them.
+        return [Match(SimpleNamespace(**r._mapping), r.pickup_detour, r.dropoff_detour, r.pickup_fraction,
+                      r.dropoff_fraction) for r in rows]
 
     # -- templates -------------------------------------------------------------------------------
     async def save_template(self, p: Principal, name: str, trip_id: str, t: TripInput | None):

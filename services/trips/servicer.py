@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Callable
 
 import grpc
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 from google.type import latlng_pb2
 
 from p2p.common.v1 import common_pb2 as cpb
@@ -14,6 +14,7 @@ from p2p.trips.v1 import trips_pb2_grpc
 from services.common.clients import UsersClient
 from services.common.errors import DomainError, InvalidArgument, Unavailable, rpc_error_details
 from services.common.identity import caller, require_service, require_user
+from services.common.timestamps import ts
 from services.trips import domain as d
 
 TRANSPORT = {pb.TRANSPORT_TYPE_FLIGHT: "flight", pb.TRANSPORT_TYPE_TRAIN: "train", pb.TRANSPORT_TYPE_BUS: "bus",
@@ -30,14 +31,6 @@ EXPORT = {pb.EXPORT_FORMAT_JSON: "json", pb.EXPORT_FORMAT_CSV: "csv", pb.EXPORT_
 WEATHER_STATUS_PB = {"available": pb.WEATHER_STATUS_AVAILABLE, "pending": pb.WEATHER_STATUS_PENDING,
                      "unavailable": pb.WEATHER_STATUS_UNAVAILABLE,
                      "not_yet_available": pb.WEATHER_STATUS_NOT_YET_AVAILABLE}
-
-
-def ts(v: dt.datetime | None):
-    if v is None:
-        return None
-    t = timestamp_pb2.Timestamp()
-    t.FromDatetime(v)
-    return t
 
 
 def when(msg, field: str, label: str | None = None) -> dt.datetime | None:
@@ -126,7 +119,9 @@ def preferences_pb(prefs: dict) -> pb.Preferences:
 
 
 def trip_pb(row) -> pb.Trip:
-    t = row.Trip
+    """`row`: store.TRIP_COLUMNS (row.Trip and the coordinates), or one object with all of them as
+    attributes (domain.Match.trip)."""
+    t = getattr(row, "Trip", row)
     out = pb.Trip(
         id=str(t.id), traveler_id=str(t.traveler_id), title=t.title, description=t.description,
         transport_type=TRANSPORT_PB[t.trip_type], status=STATUS_PB[t.status],

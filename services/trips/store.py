@@ -10,7 +10,8 @@ import uuid
 
 from geoalchemy2 import Geography
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Double, Enum, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Text, and_, delete, func, literal_column, or_, select, text, update)
+                        LargeBinary, MetaData, String, Text, and_, delete, func, inspect, literal_column, or_, select, text,
+                        update)
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -223,6 +224,16 @@ TRIP_COLUMNS = (
     func.ST_Y(func.geometry(Trip.origin_coordinates)).label("o_lat"), func.ST_X(func.geometry(Trip.origin_coordinates)).label("o_lng"),
     func.ST_Y(func.geometry(Trip.destination_coordinates)).label("d_lat"), func.ST_X(func.geometry(Trip.destination_coordinates)).label("d_lng"),
     func.ST_Y(func.geometry(Trip.last_position)).label("p_lat"), func.ST_X(func.geometry(Trip.last_position)).label("p_lng"),
+)
+
+
+# The same as plain columns (a Core row, no Trip instance): what a Trip message reads, for matching,
+# which returns pages of up to 200 trips. Loading ORM instances cost ~3 ms a page of 50 (identity map,
+# instrumented attributes); the geography columns are left out (their coordinates are o_lat ...).
+TRIP_FIELDS = (
+    *(attr.columns[0] for attr in inspect(Trip).column_attrs
+      if not attr.deferred and not isinstance(attr.columns[0].type, Geography)),
+    *TRIP_COLUMNS[1:],
 )
 
 
@@ -458,7 +469,7 @@ def _joined(sql):
     # one statement (one round trip, and the trips are read in the same snapshot as the match).
     m = sql.columns(id=UUID(as_uuid=True), pickup_detour=Integer, dropoff_detour=Integer, pickup_fraction=Double,
                     dropoff_fraction=Double, rank=BigInteger).subquery("m")
-    return (select(*TRIP_COLUMNS, m.c.pickup_detour, m.c.dropoff_detour, m.c.pickup_fraction, m.c.dropoff_fraction)
+    return (select(*TRIP_FIELDS, m.c.pickup_detour, m.c.dropoff_detour, m.c.pickup_fraction, m.c.dropoff_fraction)
             .join_from(Trip, m, Trip.id == m.c.id).order_by(m.c.rank))
 
 
@@ -535,7 +546,7 @@ def final(rows, bound: int | None, limit: int) -> bool:
 
 
 async def match(s: AsyncSession, **request):
-    """Rows with the Trip, its coordinates (as TRIP_COLUMNS) and the match figures, best first."""
+    """Rows of TRIP_FIELDS and the match figures, best first."""
     step = match_step(request)
     while step is not None:
         way, bind, bound = step

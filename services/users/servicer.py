@@ -6,7 +6,6 @@ from typing import AsyncIterator
 
 from google.api import httpbody_pb2
 from google.protobuf import descriptor as d
-from google.protobuf import timestamp_pb2
 
 from p2p.auth.v1 import auth_pb2 as apb
 from p2p.common.v1 import common_pb2 as cpb
@@ -14,6 +13,7 @@ from p2p.users.v1 import users_pb2 as pb
 from p2p.users.v1 import users_pb2_grpc
 from services.common.errors import InvalidArgument
 from services.common.identity import caller
+from services.common.timestamps import ts
 from services.users import store
 from services.users.auth_gateway import LEVEL_PB, USER_TYPE
 from services.users.domain import UsersDomain
@@ -70,14 +70,6 @@ assert set(ACTIVITY_CATEGORY.values()) == set(CATEGORY_OF.values())
 def enum_in(value: int, mapping: dict[int, str]) -> str:
     """"" for UNSPECIFIED (0), "?" for a number the enum does not define."""
     return "" if value == 0 else mapping.get(value, "?")
-
-
-def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    t = timestamp_pb2.Timestamp()
-    t.FromDatetime(value)
-    return t
 
 
 def time_in(msg, name: str) -> dt.datetime | None:
