@@ -4,13 +4,14 @@ Creates a fresh trip_db, loads --trips trips with COPY (routes between ~40 Europ
 with jitter, departures spread over 60 days, 90 % published and public), builds the
 indexes, then runs --requests realistic random requests (pickup and drop-off near two
 cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
-  * at the database: the MatchTrips statement itself (services/trips/store.MATCH_QUERY: MATCH_SQL
-    and the columns of the trips it found),
+  * at the database: the statements MatchTrips runs (services/trips/store.match_step picks them
+    from store.MATCH_QUERY: MATCH_SQL and the columns of the trips it found),
   * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop,
     a service identity token, one channel),
-and prints p50/p95/p99 for both (and at the database for each way of finding candidates, far
-and near: services/trips/store.MATCH_SQL), the mean result count, and the plan of one query of
-each way (EXPLAIN ANALYZE, BUFFERS) to show the index use. The database is dropped at the end.
+and prints p50/p95/p99 for both (and at the database for each way of finding candidates: far,
+the shortcut for close points, and the near way after it), the mean result count, how many runs
+had a generic plan, and the generic plan of the first request of each way (EXPLAIN ANALYZE,
+BUFFERS) to show the index use. The database is dropped at the end.
 
 Before measuring, the trips table and its matching indexes are read into PostgreSQL's cache
 (pg_prewarm), as on a server that has been answering: the figures are for a warm cache, and the
@@ -165,15 +166,15 @@ def db_bench(url: str, reqs, detour: int):
     sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}  # %(name)s
     times, counts, ways, plans = [], [], [], {}
 
-    def run(conn, r):   # as store.match
-        req, ways = request(r, detour), []
+    def run(conn, r):   # as store.match; returns the rows and the way(s) taken
+        req, taken = request(r, detour), []
         step = store.match_step(req)
         while step is not None:
             way, p, bound = step
             got = conn.execute(sql[way], p).fetchall()
-            ways.append(way)
+            taken.append(way)
             if store.final(got, bound, p["limit"]):
-                return got, " then ".join(ways) if len(ways) > 1 else ways[0] + (" (shortcut)" if bound else "")
+                return got, " then ".join(taken) if len(taken) > 1 else way + (" (shortcut)" if bound else "")
             step = store.match_step(req, after=got)
         return [], "none"
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
@@ -254,7 +255,7 @@ def main(argv=None) -> int:
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
         print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
-        for label, xs in (("database (MATCH_QUERY)", db_times), ("gRPC MatchTrips", rpc_times)):
+        for label, xs in (("database (statements)", db_times), ("gRPC MatchTrips", rpc_times)):
             print(f"{label:<22} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
         for way in ("far", "far (shortcut)", "far then near", "near"):
             xs = [t for t, w in zip(db_times, ways) if w == way]
