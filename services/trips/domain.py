@@ -356,9 +356,10 @@ def _merge(cur: TripInput, new: TripInput, paths: list[str]) -> TripInput:
 
 
 class TripsDomain:
-    def __init__(self, sessions, weather: WeatherProvider, *, share_base_url: str, share_secret: str = "dev",
+    def __init__(self, sessions, weather: WeatherProvider, *, reads, share_base_url: str, share_secret: str = "dev",
                  deep_link_scheme: str = "p2pdelivery", weather_ttl: float = 3 * 3600, weather_retry: float = 60):
         self.sessions = sessions
+        self.reads = reads      # psycopg pool (db.make_read_pool) for matching, the hot read path
         self.weather = weather
         self.share_base_url = share_base_url.rstrip("/")
         self._share_key = share_secret.encode()
@@ -873,12 +874,9 @@ class TripsDomain:
         if len(category) > 50:
             v.add("item_category", "must be at most 50 characters")
         v.raise_if_any()
-        async with self.sessions() as s:
-            rows = await store.match(s, pickup=tuple(pickup), dropoff=tuple(dropoff),
-                                     detour=detour or 50_000, windows=windows, w=w, v=vol, n=n, exclude=excluded,
-                                     category=category, limit=limit)
-        # Plain objects: a Row's attributes cost ~0.9 us each to read, the trip message reads 50 of them.
-        return [Match(SimpleNamespace(**r._mapping), r.pickup_detour, r.dropoff_detour, r.pickup_fraction,
+        rows = await store.match(self.reads, pickup=tuple(pickup), dropoff=tuple(dropoff), detour=detour or 50_000,
+                                 windows=windows, w=w, v=vol, n=n, exclude=excluded, category=category, limit=limit)
+        return [Match(SimpleNamespace(**r._asdict()), r.pickup_detour, r.dropoff_detour, r.pickup_fraction,
                       r.dropoff_fraction) for r in rows]
 
     # -- templates -------------------------------------------------------------------------------

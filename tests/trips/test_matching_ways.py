@@ -17,7 +17,6 @@ from collections import namedtuple
 import psycopg
 import pytest
 from psycopg.rows import dict_row, namedtuple_row
-from sqlalchemy.dialects import postgresql
 
 from services.common import dbadmin, migrations
 from services.trips import store
@@ -119,7 +118,7 @@ def test_degenerate_requests_take_the_near_way():
 
 def test_far_way_finds_exactly_what_the_near_way_finds(trips_db):
     url, routes = trips_db
-    sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}
+    sql = store.MATCH_STATEMENTS
     rng = random.Random(7)
     far = matched = 0
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
@@ -164,7 +163,7 @@ def close_requests(rng: random.Random, routes, n: int):
 
 def test_the_shortcut_finds_exactly_what_the_near_way_finds(trips_db):
     url, routes = trips_db
-    sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}
+    sql = store.MATCH_STATEMENTS
     rng = random.Random(11)
     taken = narrowed = fell_back = matched = 0
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
