@@ -118,32 +118,61 @@ def preferences_pb(prefs: dict) -> pb.Preferences:
                           meeting_preference=prefs.get("meeting_preference", ""), languages=prefs.get("languages", []))
 
 
+def _endpoint(e, address, lat, lng, airport, terminal, details) -> None:
+    e.place.address = address
+    e.place.location.latitude = lat
+    e.place.location.longitude = lng
+    e.airport = airport or ""
+    e.terminal = terminal or ""
+    e.details = details or ""
+
+
+def _money(field, amount, currency) -> None:
+    field.amount_minor = amount
+    field.currency_code = currency
+
+
 def trip_pb(row) -> pb.Trip:
     """`row`: store.TRIP_COLUMNS (row.Trip and the coordinates), or one object with all of them as
     attributes (domain.Match.trip)."""
+    return fill_trip(pb.Trip(), row)
+
+
+def fill_trip(out: pb.Trip, row) -> pb.Trip:
+    """Fill an empty Trip message (trip_pb, or a field of a message being built) in place: nested
+    constructors would build each part and copy it, ~40 % more for a page of matches."""
     t = getattr(row, "Trip", row)
-    out = pb.Trip(
-        id=str(t.id), traveler_id=str(t.traveler_id), title=t.title, description=t.description,
-        transport_type=TRANSPORT_PB[t.trip_type], status=STATUS_PB[t.status],
-        origin=endpoint_pb(t.origin_address, row.o_lat, row.o_lng, t.origin_airport, t.origin_terminal, t.origin_details),
-        destination=endpoint_pb(t.destination_address, row.d_lat, row.d_lng, t.destination_airport,
-                                t.destination_terminal, t.destination_details),
-        departure_time=ts(t.departure_time), arrival_time=ts(t.arrival_time),
-        estimated_duration_minutes=t.estimated_duration, actual_departure_time=ts(t.actual_departure_time),
-        actual_arrival_time=ts(t.actual_arrival_time),
-        capacity=pb.Capacity(weight_grams=t.weight_capacity, volume_cm3=t.volume_capacity, items=t.item_capacity),
-        available=pb.Capacity(weight_grams=t.available_weight, volume_cm3=t.available_volume, items=t.available_items),
-        pricing=pb.Pricing(base_price=money(t.base_price, t.currency), price_per_kg=money(t.price_per_kg, t.currency),
-                           price_per_km=money(t.price_per_km, t.currency), express_multiplier_bp=t.express_multiplier,
-                           fragile_multiplier_bp=t.fragile_multiplier),
-        restrictions=restrictions_pb(t.restrictions or {}), preferences=preferences_pb(t.preferences or {}),
-        parent_trip_id=str(t.parent_trip_id or ""), visibility=VISIBILITY_PB[t.visibility], auto_accept=t.auto_accept,
-        auto_accept_price=money(t.auto_accept_price, t.currency) if t.auto_accept_price else None, tags=t.tags,
-        route_distance_meters=t.route_distance_m, create_time=ts(t.created_at), update_time=ts(t.updated_at),
-        cancel_time=ts(t.cancelled_at), cancellation_reason=t.cancellation_reason or "",
-        revised_arrival_time=ts(t.revised_arrival_time), last_position=latlng(row.p_lat, row.p_lng),
-        is_recurring=t.is_recurring, publish_time=ts(t.published_at), position_update_time=ts(t.position_updated_at),
-        status_note=t.status_note or "")
+    out.id, out.traveler_id, out.title, out.description = str(t.id), str(t.traveler_id), t.title, t.description
+    out.transport_type, out.status = TRANSPORT_PB[t.trip_type], STATUS_PB[t.status]
+    out.estimated_duration_minutes, out.parent_trip_id = t.estimated_duration, str(t.parent_trip_id or "")
+    out.visibility, out.auto_accept = VISIBILITY_PB[t.visibility], t.auto_accept
+    out.tags.extend(t.tags)
+    out.route_distance_meters, out.cancellation_reason = t.route_distance_m, t.cancellation_reason or ""
+    out.is_recurring, out.status_note = t.is_recurring, t.status_note or ""
+    _endpoint(out.origin, t.origin_address, row.o_lat, row.o_lng, t.origin_airport, t.origin_terminal, t.origin_details)
+    _endpoint(out.destination, t.destination_address, row.d_lat, row.d_lng, t.destination_airport,
+              t.destination_terminal, t.destination_details)
+    for field, value in ((out.departure_time, t.departure_time), (out.arrival_time, t.arrival_time),
+                         (out.actual_departure_time, t.actual_departure_time),
+                         (out.actual_arrival_time, t.actual_arrival_time), (out.create_time, t.created_at),
+                         (out.update_time, t.updated_at), (out.cancel_time, t.cancelled_at),
+                         (out.revised_arrival_time, t.revised_arrival_time), (out.publish_time, t.published_at),
+                         (out.position_update_time, t.position_updated_at)):
+        if value is not None:
+            field.CopyFrom(ts(value))
+    c, a, pr = out.capacity, out.available, out.pricing
+    c.weight_grams, c.volume_cm3, c.items = t.weight_capacity, t.volume_capacity, t.item_capacity
+    a.weight_grams, a.volume_cm3, a.items = t.available_weight, t.available_volume, t.available_items
+    _money(pr.base_price, t.base_price, t.currency)
+    _money(pr.price_per_kg, t.price_per_kg, t.currency)
+    _money(pr.price_per_km, t.price_per_km, t.currency)
+    pr.express_multiplier_bp, pr.fragile_multiplier_bp = t.express_multiplier, t.fragile_multiplier
+    out.restrictions.CopyFrom(restrictions_pb(t.restrictions or {}))
+    out.preferences.CopyFrom(preferences_pb(t.preferences or {}))
+    if t.auto_accept_price:
+        _money(out.auto_accept_price, t.auto_accept_price, t.currency)
+    if row.p_lat is not None:
+        out.last_position.latitude, out.last_position.longitude = row.p_lat, row.p_lng
     if t.recurring_pattern:
         rp = t.recurring_pattern
         out.recurrence.CopyFrom(pb.Recurrence(
@@ -390,6 +419,9 @@ class TripServicer(trips_pb2_grpc.TripServiceServicer):
                                      request.volume_cm3, request.items, request.max_detour_meters,
                                      list(request.exclude_traveler_ids), request.item_category.strip().lower(),
                                      request.page_size)
-        return pb.MatchTripsResponse(matches=[pb.TripMatch(
-            trip=trip_pb(m.trip), pickup_detour_meters=m.pickup_detour, dropoff_detour_meters=m.dropoff_detour,
-            pickup_fraction=m.pickup_fraction, dropoff_fraction=m.dropoff_fraction) for m in matches])
+        out = pb.MatchTripsResponse()
+        for m in matches:
+            fill_trip(out.matches.add(pickup_detour_meters=m.pickup_detour, dropoff_detour_meters=m.dropoff_detour,
+                                      pickup_fraction=m.pickup_fraction, dropoff_fraction=m.dropoff_fraction).trip, m.trip)
+        return out
+
