@@ -6,12 +6,14 @@ indexes, then runs --requests realistic random requests (pickup and drop-off nea
 cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
   * at the database: the statements MatchTrips runs (services/trips/store.match_step picks them
     from store.MATCH_QUERY: MATCH_SQL and the columns of the trips it found),
-  * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop,
-    a service identity token, one channel),
+  * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop) called
+    by a client in a process of its own (a service identity token, one channel, blocking stub),
 and prints p50/p95/p99 for both (and at the database for each way of finding candidates: far,
 the shortcut for close points, and the near way after it), the mean result count, how many runs
 had a generic plan, and the generic plan of the first request of each way (EXPLAIN ANALYZE,
-BUFFERS) to show the index use. The database is dropped at the end.
+BUFFERS) to show the index use. It also counts the trips that match each request with no page
+limit and times the statement handed exactly those trips: the floor that a perfect candidate
+index would leave (floor_bench). The database is dropped at the end.
 
 Before measuring, the trips table and its matching indexes are read into PostgreSQL's cache
 (pg_prewarm), as on a server that has been answering: the figures are for a warm cache, and the
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import pathlib
 import random
@@ -161,9 +164,8 @@ def db_bench(url: str, reqs, detour: int):
     """Times per request at the database as store.match runs it (store.match_step), the way each
     took, the plan of the first request of each way, and how many runs had a generic plan."""
     from psycopg.rows import namedtuple_row
-    from sqlalchemy.dialects import postgresql
     from services.trips import store
-    sql = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in store.MATCH_QUERY.items()}  # %(name)s
+    sql = store.MATCH_STATEMENTS
     times, counts, ways, plans = [], [], [], {}
 
     def run(conn, r):   # as store.match; returns the rows and the way(s) taken
@@ -193,7 +195,32 @@ def db_bench(url: str, reqs, detour: int):
     return times, counts, ways, plans, generic
 
 
+def floor_bench(url: str, reqs, detour: int):
+    """How many trips match each request with no page limit, and how long the matching statement
+    takes when handed exactly those trips (`t.id = ANY(ids)` in place of the candidate search and
+    its filters): what the exact distances, the order along the route, the ranking and the page of
+    trips cost with a perfect candidate index. Times per request (ms) and match counts."""
+    from psycopg.rows import namedtuple_row
+    from services.trips import store
+    head, rest = store.MATCH_STATEMENTS["near"].split("  FROM trips t\n  WHERE ", 1)
+    floor_sql = head + "  FROM trips t\n  WHERE t.id = ANY(%(ids)s))\nSELECT" + rest.split(")\nSELECT", 1)[1]
+    times, sizes = [], []
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        for r in reqs:
+            way, bind = store.match_bind(**{**request(r, detour), "limit": 10**6})
+            ids = [row.id for row in conn.execute(store.MATCH_STATEMENTS[way], bind)]
+            sizes.append(len(ids))
+            bind = {**bind, "ids": ids, "limit": 50}
+            conn.execute(floor_sql, bind).fetchall()
+            t0 = time.perf_counter()
+            conn.execute(floor_sql, bind).fetchall()
+            times.append((time.perf_counter() - t0) * 1000)
+    return times, sizes
+
+
 async def grpc_bench(url: str, reqs, detour: int):
+    """MatchTrips over gRPC: the trips server runs in this process' event loop, the client in a
+    process of its own (grpc_client), as a caller would; its times come back as JSON."""
     os.environ.update({"TRIPS_DATABASE_URL": url, "TRIPS_PORT": "0", "LOG_LEVEL": "WARNING",
                        "WEATHER_REFRESH_SECONDS": "100000", "WEATHER_BASE_URL": "http://127.0.0.1:9"})
     from services.common.config import Settings
@@ -203,29 +230,47 @@ async def grpc_bench(url: str, reqs, detour: int):
     app._startup.clear()                     # no weather job during the measurement
     port = await app.start(port=0)
     token = identity.ServiceIdentity("deliveries", Settings.for_service("trips").service_key, "p2p-api").token()
-    times = []
+    payload = json.dumps({"port": port, "token": token, "detour": detour,
+                          "requests": [{**r, "pickup_start": r["pickup_start"].isoformat(),
+                                        "pickup_end": r["pickup_end"].isoformat()} for r in reqs]})
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
-            stub = trips_pb2_grpc.TripServiceStub(ch)
-            md = [("authorization", f"Bearer {token}")]
-
-            def req(r):
-                m = tpb.MatchTripsRequest(pickup=latlng_pb2.LatLng(latitude=r["pickup"][0], longitude=r["pickup"][1]),
-                                          dropoff=latlng_pb2.LatLng(latitude=r["dropoff"][0], longitude=r["dropoff"][1]),
-                                          weight_grams=r["weight"], items=1, max_detour_meters=detour, page_size=50)
-                m.pickup_window_end.FromDatetime(r["pickup_end"])
-                m.pickup_window_start.FromDatetime(r["pickup_start"])
-                return m
-            for r in reqs[:20]:
-                await stub.MatchTrips(req(r), metadata=md, timeout=10)
-            for r in reqs:
-                m = req(r)
-                t0 = time.perf_counter()
-                await stub.MatchTrips(m, metadata=md, timeout=10)
-                times.append((time.perf_counter() - t0) * 1000)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.matching", "--grpc-client", cwd=str(ROOT),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        out, _ = await proc.communicate(payload.encode())
+        if proc.returncode != 0:
+            raise RuntimeError(f"the gRPC client failed (exit {proc.returncode})")
     finally:
         await app.stop(grace=0.5)
-    return times
+    return json.loads(out)
+
+
+def grpc_client() -> int:
+    """The client side of grpc_bench (`--grpc-client`): reads the port, a token, the detour and
+    the requests as JSON on stdin, calls MatchTrips for each on one channel with the blocking
+    stub, prints the times (ms) as JSON."""
+    job = json.load(sys.stdin)
+    md = [("authorization", f"Bearer {job['token']}")]
+
+    def req(r):
+        m = tpb.MatchTripsRequest(pickup=latlng_pb2.LatLng(latitude=r["pickup"][0], longitude=r["pickup"][1]),
+                                  dropoff=latlng_pb2.LatLng(latitude=r["dropoff"][0], longitude=r["dropoff"][1]),
+                                  weight_grams=r["weight"], items=1, max_detour_meters=job["detour"], page_size=50)
+        m.pickup_window_start.FromDatetime(dt.datetime.fromisoformat(r["pickup_start"]))
+        m.pickup_window_end.FromDatetime(dt.datetime.fromisoformat(r["pickup_end"]))
+        return m
+    times = []
+    with grpc.insecure_channel(f"127.0.0.1:{job['port']}") as ch:
+        stub = trips_pb2_grpc.TripServiceStub(ch)
+        for r in job["requests"][:20]:    # warm-up
+            stub.MatchTrips(req(r), metadata=md, timeout=10)
+        for r in job["requests"]:
+            m = req(r)
+            t0 = time.perf_counter()
+            stub.MatchTrips(m, metadata=md, timeout=10)
+            times.append((time.perf_counter() - t0) * 1000)
+    json.dump(times, sys.stdout)
+    return 0
 
 
 async def _no_keys() -> dict:
@@ -238,7 +283,10 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--detour", type=int, default=50_000, help="max detour in metres (default 50 km)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--grpc-client", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.grpc_client:
+        return grpc_client()
     random.seed(args.seed)
     admin = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:55432/postgres"
     name = f"bench_trips_{os.getpid()}"
@@ -252,6 +300,7 @@ def main(argv=None) -> int:
         print("  " + prewarm(url))
         reqs = [make_request() for _ in range(args.requests)]
         db_times, counts, ways, plans, generic = db_bench(url, reqs, args.detour)
+        floor_times, sizes = floor_bench(url, reqs, args.detour)
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
         print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
@@ -263,6 +312,10 @@ def main(argv=None) -> int:
                 print(f"  {way:<20} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
                       f"{statistics.mean(xs):8.2f}   ({len(xs)} requests)")
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
+        print(f"matching trips per request with no page limit: p50 {pct(sizes, .5)}, p95 {pct(sizes, .95)}, "
+              f"p99 {pct(sizes, .99)}, max {max(sizes)}")
+        print(f"floor: the statement handed exactly those trips (a perfect candidate index): p50 "
+              f"{pct(floor_times, .5):.2f}, p95 {pct(floor_times, .95):.2f}, p99 {pct(floor_times, .99):.2f} ms")
         print(f"runs with a generic plan: {generic[0]}, with a custom plan: {generic[1]} (psycopg prepares a statement "
               "from its 5th run, PostgreSQL then chooses; the first 4 of each way are not counted)")
         for way, plan in plans.items():
