@@ -328,8 +328,10 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 # order along the route's great circle: services/common/geo.py), underway during the pickup window,
 # with the capacity and category asked, nearest first. Candidates come from the GiST indexes; then
 # three filters from cheap to exact: the great-circle test on route_pole (a necessary condition,
-# with 1 % + 100 m to spare for the spheroid), the distance on the sphere (same margin), the
-# distance on the spheroid.
+# with 1 % + 100 m to spare for the spheroid) and the direction test (the pickup comes first only
+# if pole . (pickup x drop-off) >= 0, see match_cubes; the near way's index has no direction, the
+# far way's already applied it), the distance on the sphere (same margin), the distance on the
+# spheroid.
 #
 # Two ways to find candidates among trips underway for at most a day (nearly all; longer ones are
 # always found by route box and schedule in ix_trips_match_long):
@@ -363,6 +365,8 @@ WITH c AS MATERIALIZED (
                OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
     AND abs(t.route_pole[1] * :px + t.route_pole[2] * :py + t.route_pole[3] * :pz) <= :sin_reach
     AND abs(t.route_pole[1] * :dx + t.route_pole[2] * :dy + t.route_pole[3] * :dz) <= :sin_reach
+    AND (t.route_pole[1] * :wx + t.route_pole[2] * :wy + t.route_pole[3] * :wz >= -1e-12
+         OR t.route_frame[7] > radians(150))
     AND {dwithin}(t.route, CAST(:pickup AS geography), :reach, false)
     AND {dwithin}(t.route, CAST(:dropoff AS geography), :reach, false))
 SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour, {pickup_fraction} AS pickup_fraction,
@@ -466,7 +470,8 @@ def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], deto
     (px, py, pz), (dx, dy, dz) = unit_vector(*pickup), unit_vector(*dropoff)
     return {"pickup": point(*pickup), "dropoff": point(*dropoff), "detour": detour, "reach": reach,
             "sin_reach": math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M)),
-            "px": px, "py": py, "pz": pz, "dx": dx, "dy": dy, "dz": dz}
+            "px": px, "py": py, "pz": pz, "dx": dx, "dy": dy, "dz": dz,
+            "wx": py * dz - pz * dy, "wy": pz * dx - px * dz, "wz": px * dy - py * dx}    # pickup x drop-off
 
 
 def _joined(sql):

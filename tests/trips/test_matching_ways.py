@@ -210,3 +210,32 @@ def test_a_shortcut_is_final_only_with_a_full_page_within_its_detour():
     assert (way, bind["detour"], bound) == ("near", 21_001, None)
     assert store.match_step(req, after=[row(9_000, 12_000)] * 4)[1]["detour"] == 50_000
     assert store.match_step({**req, "way": "near"})[::2] == ("near", None)   # a forced way: no shortcut
+
+
+def test_the_direction_test_spares_routes_over_150_degrees(trips_db):
+    """The pickup comes first only if pole . (pickup x drop-off) >= 0 (store.match_cubes), when the
+    two positions along the route are less than 180 degrees apart. Along a route of 179.5 degrees,
+    a pickup before its start and a drop-off past its end, each within the detour, are 180.3 degrees
+    apart: the product is negative, yet the trip carries them (fractions 0 and 1)."""
+    url, _ = trips_db
+    now = dt.datetime.now(dt.timezone.utc)
+    o, d = (0.0, 0.0), (0.0, 179.5)
+    trip = uuid.uuid4()
+    req = dict(pickup=(0.0, -0.4), dropoff=(0.0, 179.9), detour=50_000, w=1, v=0, n=1, exclude=[], category="",
+               limit=50, windows={"pickup_start": now, "pickup_end": now + dt.timedelta(hours=6)})
+    p, q = store.unit_vector(*req["pickup"]), store.unit_vector(*req["dropoff"])
+    assert p[0] * q[1] - p[1] * q[0] < 0           # the pole of this eastward route is +z
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        conn.execute(f"INSERT INTO trips ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",
+                     (trip, uuid.uuid4(), "t", "car", "published", "o", store.point(*o), "d", store.point(*d),
+                      store.line(o, d), 1, now + dt.timedelta(hours=1), now + dt.timedelta(hours=20), 1140,
+                      10_000, 100_000, 5, 10_000, 100_000, 5, "public"))
+        try:
+            way, bind, bound = store.match_step(req)
+            assert (way, bound) == ("near", None)   # nearly antipodal points
+            rows = conn.execute(store.MATCH_STATEMENTS[way], bind).fetchall()
+            hit = [r for r in rows if r.id == trip]
+            assert hit and (hit[0].pickup_fraction, hit[0].dropoff_fraction) == (0, 1)
+            assert 44_000 < hit[0].pickup_detour < 45_000 and 44_000 < hit[0].dropoff_detour < 45_000
+        finally:
+            conn.execute("DELETE FROM trips WHERE id = %s", (trip,))
