@@ -26,9 +26,9 @@ def build(settings: TripsSettings | None = None, deliveries_address: str | None 
     peers = Peers(s.base, deliveries_address, users_address)
     app = server.ServiceApp("trips", s.base)
     weather = OpenMeteo(s.weather_base_url, s.weather_timeout)
-    domain = TripsDomain(app.sessions, weather, reads=app.reads, share_base_url=s.share_base_url, share_secret=s.share_secret,
-                         deep_link_scheme=s.deep_link_scheme, weather_ttl=s.weather_ttl_seconds,
-                         weather_retry=s.weather_retry_seconds)
+    domain = TripsDomain(app.sessions, weather, reads=app.reads, share_base_url=s.share_base_url,
+                         share_secret=s.share_secret, deep_link_scheme=s.deep_link_scheme,
+                         weather_ttl=s.weather_ttl_seconds, weather_retry=s.weather_retry_seconds)
     app.add_servicer(trips_pb2_grpc.add_TripServiceServicer_to_server, TripServicer(domain, peers.users))
     app.on_shutdown(weather.aclose)
     app.on_shutdown(domain.aclose)      # hooks run in reverse: background fetches stop first

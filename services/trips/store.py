@@ -9,10 +9,10 @@ import math
 import uuid
 
 from geoalchemy2 import Geography
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Double, Enum, ForeignKey, Index, Integer,
                         LargeBinary, MetaData, String, Text, and_, delete, func, inspect, literal_column, or_, select, text,
                         update)
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
 from sqlalchemy.dialects.postgresql.base import ischema_names
@@ -485,8 +485,8 @@ def _joined(sql):
 
 MATCH_QUERY = {way: _joined(sql) for way, sql in MATCH_SQL.items()}
 # The same as psycopg statements (%(name)s parameters): store.match runs them on the service's plain
-# psycopg pool (services/common/db.make_read_pool), which costs ~5 ms less a page than SQLAlchemy's
-# async path (bench/README.md).
+# psycopg pool (services/common/db.make_read_pool), which costs ~3 ms less a page than SQLAlchemy's
+# async path did (bench/README.md).
 MATCH_STATEMENTS = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in MATCH_QUERY.items()}
 
 
