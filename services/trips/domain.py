@@ -21,7 +21,6 @@ import logging
 import uuid
 import zoneinfo
 from dataclasses import asdict, dataclass, field, replace
-from types import SimpleNamespace
 
 import qrcode
 from sqlalchemy.exc import IntegrityError
@@ -876,8 +875,8 @@ class TripsDomain:
         v.raise_if_any()
         rows = await store.match(self.reads, pickup=tuple(pickup), dropoff=tuple(dropoff), detour=detour or 50_000,
                                  windows=windows, w=w, v=vol, n=n, exclude=excluded, category=category, limit=limit)
-        return [Match(SimpleNamespace(**r._asdict()), r.pickup_detour, r.dropoff_detour, r.pickup_fraction,
-                      r.dropoff_fraction) for r in rows]
+        # psycopg's named tuples read their fields as attributes, as the Trip message does
+        return [Match(r, r.pickup_detour, r.dropoff_detour, r.pickup_fraction, r.dropoff_fraction) for r in rows]
 
     # -- templates -------------------------------------------------------------------------------
     async def save_template(self, p: Principal, name: str, trip_id: str, t: TripInput | None):
