@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-
 from p2p.common.v1 import common_pb2 as cpb
 from p2p.deliveries.v1 import deliveries_pb2 as pb
 from p2p.deliveries.v1 import deliveries_pb2_grpc

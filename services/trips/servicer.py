@@ -55,7 +55,9 @@ def latlng(lat, lng) -> latlng_pb2.LatLng | None:
 
 
 def money(amount: int, currency: str) -> cpb.Money:
-    return cpb.Money(amount_minor=amount, currency_code=currency)
+    m = cpb.Money()
+    _money(m, amount, currency)
+    return m
 
 
 def series_scope(scope: int) -> bool:
@@ -102,8 +104,9 @@ def trip_in(t: pb.Trip, label: str = "trip") -> d.TripInput:
 
 
 def endpoint_pb(address, lat, lng, airport, terminal, details) -> pb.Endpoint:
-    return pb.Endpoint(place=cpb.Place(address=address, location=latlng_pb2.LatLng(latitude=lat, longitude=lng)),
-                       airport=airport or "", terminal=terminal or "", details=details or "")
+    e = pb.Endpoint()
+    _endpoint(e, address, lat, lng, airport, terminal, details)
+    return e
 
 
 def restrictions_pb(r: dict) -> pb.Restrictions:
@@ -119,6 +122,7 @@ def preferences_pb(prefs: dict) -> pb.Preferences:
 
 
 def _endpoint(e, address, lat, lng, airport, terminal, details) -> None:
+    """Fill an Endpoint in place (endpoint_pb, fill_trip)."""
     e.place.address = address
     e.place.location.latitude = lat
     e.place.location.longitude = lng
