@@ -33,9 +33,11 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
-def make_read_pool(url: str, size: int = 4) -> AsyncConnectionPool:
+def make_read_pool(url: str, size: int = 4, timeout: float = 5.0) -> AsyncConnectionPool:
     """A plain psycopg pool for hot read paths: one prepared statement, no ORM, no explicit
     transaction (autocommit). The ORM costs ~1 ms of CPU per call (notes/grpc-python.md);
-    this costs ~0.25 ms. Rows come back as named tuples."""
-    return AsyncConnectionPool(psycopg_url(sqlalchemy_url(url)), min_size=1, max_size=size, open=False,
+    this costs ~0.25 ms. Rows come back as named tuples. A call waits at most `timeout` seconds
+    for a connection (psycopg_pool's default is 30), then fails with PoolTimeout: UNAVAILABLE
+    to the caller (errors.from_database)."""
+    return AsyncConnectionPool(psycopg_url(sqlalchemy_url(url)), min_size=1, max_size=size, open=False, timeout=timeout,
                                kwargs={"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1})

@@ -2,12 +2,17 @@
 
 Rules and storage raise these plain exceptions; the server interceptor turns them into a
 `google.rpc.Status` with details: `ErrorInfo` (reason + domain) always, `BadRequest` field
-violations for validation, `RetryInfo` for rate limits. Anything else becomes INTERNAL with
-no detail leaked to the client.
+violations for validation, `RetryInfo` for rate limits. Database failures that are not the
+client's doing and may pass are mapped too (`from_database`): the database unreachable or
+refusing work -> UNAVAILABLE (what the callers' service config retries), a deadlock or a
+serialization failure -> ABORTED. Anything else becomes INTERNAL with no detail leaked to the
+client.
 """
 from __future__ import annotations
 
 import grpc
+import psycopg
+import sqlalchemy.exc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -97,6 +102,41 @@ class ResourceExhausted(DomainError):
         secs = int(self.retry_after_seconds)
         nanos = int((self.retry_after_seconds - secs) * 1e9)
         return [error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=secs, nanos=nanos))]
+
+
+# SQLSTATEs of a transaction that lost a race with another: the same request may succeed if repeated.
+_CONFLICT_STATES = {"40001", "40P01", "55P03"}  # serialization_failure, deadlock_detected, lock_not_available
+# SQLSTATEs of a server that cannot take work now: shutting down or restarting, out of connections or
+# resources, or a standby after a failover (read-only). Class 08 (connection exceptions) too.
+_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "25006"}
+_UNAVAILABLE_CLASSES = ("08", "53")
+
+
+def from_database(e: BaseException) -> DomainError | None:
+    """The DomainError for a database failure that is not the client's mistake and may pass, or
+    None (then it is INTERNAL). Takes psycopg's exceptions, SQLAlchemy's wrappers of them and the
+    pools' timeouts (psycopg_pool.PoolTimeout is an OperationalError)."""
+    if isinstance(e, sqlalchemy.exc.TimeoutError):   # SQLAlchemy's pool: no connection free in time
+        return _unavailable()
+    if isinstance(e, sqlalchemy.exc.DBAPIError):
+        if e.connection_invalidated:
+            return _unavailable()
+        e = e.orig
+    if not isinstance(e, psycopg.Error):
+        return None
+    state = e.sqlstate or ""
+    if state in _CONFLICT_STATES:
+        return Aborted("the change conflicted with a concurrent one and was not made; retry it",
+                       reason="CONCURRENT_CHANGE")
+    if state in _UNAVAILABLE_STATES or state.startswith(_UNAVAILABLE_CLASSES):
+        return _unavailable()
+    if not state and isinstance(e, psycopg.OperationalError):  # connection refused, lost or timed out
+        return _unavailable()
+    return None
+
+
+def _unavailable() -> Unavailable:
+    return Unavailable("the database is unavailable; retry later", reason="DATABASE_UNAVAILABLE")
 
 
 def to_status(err: DomainError, domain: str) -> grpc.Status:

@@ -3,8 +3,9 @@
 For each call, in this order: request id (from `x-request-id` or new), the caller's
 deadline and address into context variables; authentication (bearer token verified by
 TokenVerifier, the principal put in `identity.current_principal`; methods declared public
-skip the requirement); the handler; domain exceptions mapped to a rich `google.rpc.Status`
-(services.common.errors), anything unexpected to INTERNAL without details; one log line per
+skip the requirement); the handler; domain exceptions and passing database failures mapped to
+a rich `google.rpc.Status` (services.common.errors: the database unreachable -> UNAVAILABLE, a
+deadlock -> ABORTED), anything unexpected to INTERNAL without details; one log line per
 call with method, status, duration, request id and trace id. It is one wrapper rather
 than four so that a cheap call pays for one layer.
 """
@@ -162,6 +163,11 @@ class PlatformInterceptor(grpc.aio.ServerInterceptor):
             code = context.code()
             call.code = code.name if code else "ABORTED"
             raise e
+        mapped = None if isinstance(e, errors.DomainError) else errors.from_database(e)
+        if mapped is not None:
+            log.warning("database error", exc_info=e, extra={"fields": {"method": call.method,
+                                                                        "code": mapped.code.name}})
+            e = mapped
         if isinstance(e, errors.DomainError):
             call.code = e.code.name
             st = errors.to_status(e, self._domain)

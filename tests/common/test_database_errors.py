@@ -1,0 +1,134 @@
+"""errors.from_database on failures a real PostgreSQL raises: a lost race -> ABORTED
+(CONCURRENT_CHANGE), a database that cannot be reached or is going away -> UNAVAILABLE
+(DATABASE_UNAVAILABLE), the same through SQLAlchemy's wrappers and the pools' timeouts; a
+mistake in the statement or its data is not mapped (it stays INTERNAL). The status a caller sees
+through a real server is in tests/trips/test_database_outage.py."""
+from __future__ import annotations
+
+import threading
+
+import grpc
+import psycopg
+import pytest
+import sqlalchemy as sa
+from psycopg_pool import ConnectionPool
+
+from services.common import errors, outbox
+
+
+@pytest.fixture
+def dsn(scratch_db_url):
+    url = outbox.to_psycopg_dsn(scratch_db_url)
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("DROP TABLE IF EXISTS race; CREATE TABLE race (id int PRIMARY KEY, v int)")
+        c.execute("INSERT INTO race VALUES (1, 0), (2, 0)")
+    return url
+
+
+def raised(fn) -> BaseException:
+    with pytest.raises(Exception) as ei:
+        fn()
+    return ei.value
+
+
+def mapped(e: BaseException) -> tuple[grpc.StatusCode, str] | None:
+    m = errors.from_database(e)
+    return None if m is None else (m.code, m.reason)
+
+
+ABORTED = (grpc.StatusCode.ABORTED, "CONCURRENT_CHANGE")
+UNAVAILABLE = (grpc.StatusCode.UNAVAILABLE, "DATABASE_UNAVAILABLE")
+
+
+def test_a_serialization_failure_is_aborted(dsn, scratch_db_url):
+    with psycopg.connect(dsn) as a, psycopg.connect(dsn, autocommit=True) as b:
+        a.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        a.execute("SELECT v FROM race WHERE id = 1")       # a's snapshot
+        b.execute("UPDATE race SET v = 1 WHERE id = 1")     # committed after it
+        e = raised(lambda: a.execute("UPDATE race SET v = 2 WHERE id = 1"))
+    assert isinstance(e, psycopg.errors.SerializationFailure) and mapped(e) == ABORTED
+    # the same failure as SQLAlchemy raises it (the services' sessions)
+    engine = sa.create_engine(scratch_db_url)
+    try:
+        with engine.connect() as a, psycopg.connect(dsn, autocommit=True) as b:
+            a.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            a.execute(sa.text("SELECT v FROM race WHERE id = 1"))
+            b.execute("UPDATE race SET v = 3 WHERE id = 1")
+            e = raised(lambda: a.execute(sa.text("UPDATE race SET v = 4 WHERE id = 1")))
+    finally:
+        engine.dispose()
+    assert isinstance(e, sa.exc.OperationalError) and mapped(e) == ABORTED
+
+
+def test_a_deadlock_and_a_refused_lock_are_aborted(dsn):
+    a, b = psycopg.connect(dsn), psycopg.connect(dsn)
+    try:
+        for c in (a, b):
+            c.execute("SET deadlock_timeout = '50ms'")
+        a.execute("UPDATE race SET v = v + 1 WHERE id = 1")
+        b.execute("UPDATE race SET v = v + 1 WHERE id = 2")
+        failures: list[BaseException] = []
+
+        def cross(c, row):
+            try:
+                c.execute("UPDATE race SET v = v + 1 WHERE id = %s", (row,))
+            except psycopg.Error as e:
+                failures.append(e)
+                c.rollback()              # frees its locks: the other one goes on
+        threads = [threading.Thread(target=cross, args=(a, 2)), threading.Thread(target=cross, args=(b, 1))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(failures) == 1 and isinstance(failures[0], psycopg.errors.DeadlockDetected)
+        assert mapped(failures[0]) == ABORTED
+        a.rollback()
+        b.rollback()
+        a.execute("SELECT 1 FROM race WHERE id = 1 FOR UPDATE")
+        e = raised(lambda: b.execute("SELECT 1 FROM race WHERE id = 1 FOR UPDATE NOWAIT"))
+        assert isinstance(e, psycopg.errors.LockNotAvailable) and mapped(e) == ABORTED
+    finally:
+        a.close()
+        b.close()
+
+
+def test_an_unreachable_or_departing_database_is_unavailable(dsn, scratch_db_url):
+    e = raised(lambda: psycopg.connect("postgresql://postgres@127.0.0.1:1/x", connect_timeout=2))
+    assert isinstance(e, psycopg.OperationalError) and e.sqlstate is None and mapped(e) == UNAVAILABLE
+    # a server that ends the session (a restart, a failover, an operator): 57P01, or the socket closed
+    with psycopg.connect(dsn, autocommit=True) as admin, psycopg.connect(dsn, autocommit=True) as victim:
+        admin.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+        e = raised(lambda: victim.execute("SELECT 1"))
+    assert isinstance(e, psycopg.OperationalError) and mapped(e) == UNAVAILABLE
+    # no connection free in time, in either pool
+    with ConnectionPool(dsn, min_size=1, max_size=1, timeout=0.2) as pool, pool.connection():
+        e = raised(lambda: pool.getconn())
+    assert type(e).__name__ == "PoolTimeout" and mapped(e) == UNAVAILABLE
+    engine = sa.create_engine(scratch_db_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        with engine.connect():
+            e = raised(lambda: engine.connect())
+    finally:
+        engine.dispose()
+    assert isinstance(e, sa.exc.TimeoutError) and mapped(e) == UNAVAILABLE
+    # through SQLAlchemy, where the engine invalidates the dead connection
+    engine = sa.create_engine(scratch_db_url)
+    try:
+        with engine.connect() as c, psycopg.connect(dsn, autocommit=True) as admin:
+            pid = c.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            e = raised(lambda: c.execute(sa.text("SELECT 1")))
+    finally:
+        engine.dispose()
+    assert isinstance(e, sa.exc.DBAPIError) and e.connection_invalidated and mapped(e) == UNAVAILABLE
+
+
+def test_mistakes_in_the_statement_or_its_data_are_not_mapped(dsn):
+    with psycopg.connect(dsn, autocommit=True) as c:
+        for stmt in ("INSERT INTO race VALUES (1, 0)",       # unique_violation: the service's to handle
+                     "SELECT 1 / 0",                          # division_by_zero
+                     "SELEC 1",                               # syntax error
+                     "SELECT v FROM race WHERE id = 'x'"):     # invalid text representation
+            e = raised(lambda: c.execute(stmt))
+            assert isinstance(e, psycopg.Error) and mapped(e) is None, stmt
+    assert mapped(ValueError("no")) is None and mapped(sa.exc.ArgumentError("no")) is None
