@@ -11,18 +11,18 @@ import grpc
 import psycopg
 import pytest
 import sqlalchemy as sa
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from services.common import errors, outbox
+from services.common import errors
 
 
 @pytest.fixture
-def dsn(scratch_db_url):
-    url = outbox.to_psycopg_dsn(scratch_db_url)
-    with psycopg.connect(url, autocommit=True) as c:
+def dsn(listen_dsn):
+    """The scratch database's conninfo (conftest's listen_dsn), with a fresh two-row table `race`."""
+    with psycopg.connect(listen_dsn, autocommit=True) as c:
         c.execute("DROP TABLE IF EXISTS race; CREATE TABLE race (id int PRIMARY KEY, v int)")
         c.execute("INSERT INTO race VALUES (1, 0), (2, 0)")
-    return url
+    return listen_dsn
 
 
 def raised(fn) -> BaseException:
@@ -103,7 +103,7 @@ def test_an_unreachable_or_departing_database_is_unavailable(dsn, scratch_db_url
     # no connection free in time, in either pool
     with ConnectionPool(dsn, min_size=1, max_size=1, timeout=0.2) as pool, pool.connection():
         e = raised(lambda: pool.getconn())
-    assert type(e).__name__ == "PoolTimeout" and mapped(e) == UNAVAILABLE
+    assert isinstance(e, PoolTimeout) and mapped(e) == UNAVAILABLE
     engine = sa.create_engine(scratch_db_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
     try:
         with engine.connect():
