@@ -25,9 +25,10 @@ def reset(token: contextvars.Token) -> None:
     _deadline.reset(token)
 
 
-def timeout(default: float) -> float:
-    """Timeout for an outbound call: min(default, time left on the caller's deadline - margin)."""
+def timeout(default: float, margin: float = MARGIN_SECONDS) -> float:
+    """Timeout for an outbound call (or a wait): min(default, time left on the caller's deadline -
+    margin)."""
     d = _deadline.get()
     if d is None:
         return default
-    return max(min(default, d - time.monotonic() - MARGIN_SECONDS), 0.001)
+    return max(min(default, d - time.monotonic() - margin), 0.001)
