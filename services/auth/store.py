@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import CITEXT, INET, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common import db
 from services.common.outbox import outbox_table
 from services.common.ratelimit import rate_limit_table
 
@@ -323,7 +324,7 @@ WHERE u.id = %s AND s.id = %s
 async def account_for_session(pool, user_id: uuid.UUID, session_id: uuid.UUID):
     """The hot path of authenticated reads: the user, whether the caller's session is live and
     whether 2FA is on, in one prepared statement on the read pool (a named tuple with the
-    users columns, or None)."""
-    async with pool.connection() as conn:
+    users columns, or None). The wait for a connection ends before the caller's deadline."""
+    async with db.read_connection(pool) as conn:
         cur = await conn.execute(ACCOUNT_FOR_SESSION, (user_id, session_id))
         return await cur.fetchone()

@@ -6,6 +6,8 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from services.common import deadlines
+
 
 def sqlalchemy_url(url: str) -> str:
     """postgresql://... -> postgresql+psycopg://... (psycopg 3 driver)."""
@@ -41,3 +43,11 @@ def make_read_pool(url: str, size: int = 4, timeout: float = 5.0) -> AsyncConnec
     to the caller (errors.from_database)."""
     return AsyncConnectionPool(psycopg_url(sqlalchemy_url(url)), min_size=1, max_size=size, open=False, timeout=timeout,
                                kwargs={"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1})
+
+
+def read_connection(pool: AsyncConnectionPool):
+    """`async with read_connection(pool) as conn`: a connection of a make_read_pool pool, waited
+    for at most the pool's timeout and never past 0.2 s before the caller's deadline. During a
+    database outage the caller then gets UNAVAILABLE (PoolTimeout), not DEADLINE_EXCEEDED, and the
+    server does not go on waiting for a caller that has left."""
+    return pool.connection(timeout=deadlines.timeout(pool.timeout, margin=0.2))

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
 
-from services.common import deadlines
+from services.common import db
 from services.common.geo import EARTH_RADIUS_M, fraction_sql, unit_vector
 from services.common.outbox import outbox_table
 
@@ -563,10 +563,8 @@ def final(rows, bound: int | None, limit: int) -> bool:
 async def match(reads: AsyncConnectionPool, **request) -> list:
     """Rows (named tuples) of TRIP_FIELDS and the match figures, best first. `reads`: a psycopg pool
     in autocommit (db.make_read_pool): each statement reads one snapshot, and a request needs one
-    or two of them. The wait for a connection ends 0.2 s before the caller's deadline: during a
-    database outage the caller then gets UNAVAILABLE, not DEADLINE_EXCEEDED, and the server does
-    not go on waiting for a caller that has left."""
-    async with reads.connection(timeout=deadlines.timeout(reads.timeout, margin=0.2)) as conn:
+    or two of them. The wait for a connection ends before the caller's deadline (db.read_connection)."""
+    async with db.read_connection(reads) as conn:
         step = match_step(request)
         while step is not None:
             way, bind, bound = step

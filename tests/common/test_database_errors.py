@@ -5,7 +5,9 @@ mistake in the statement or its data is not mapped (it stays INTERNAL). The stat
 through a real server is in tests/trips/test_database_outage.py."""
 from __future__ import annotations
 
+import asyncio
 import threading
+import types
 
 import grpc
 import psycopg
@@ -13,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from services.common import errors
+from services.common import db, deadlines, errors
 
 
 @pytest.fixture
@@ -132,3 +134,28 @@ def test_mistakes_in_the_statement_or_its_data_are_not_mapped(dsn):
             e = raised(lambda: c.execute(stmt))
             assert isinstance(e, psycopg.Error) and mapped(e) is None, stmt
     assert mapped(ValueError("no")) is None and mapped(sa.exc.ArgumentError("no")) is None
+
+
+async def acquire(pool) -> None:
+    async with db.read_connection(pool):
+        pass
+
+
+async def test_a_read_connection_is_not_awaited_past_the_callers_deadline(dsn):
+    """db.read_connection: with the read pool busy, a caller with 0.5 s left gets PoolTimeout
+    (UNAVAILABLE) before its deadline, though the pool itself would wait a minute."""
+    pool = db.make_read_pool(dsn, size=1, timeout=60)
+    await pool.open()
+    try:
+        async with db.read_connection(pool):          # the only connection, held
+            token = deadlines.set_from_context(types.SimpleNamespace(time_remaining=lambda: 0.5))
+            try:
+                with pytest.raises(PoolTimeout) as ei:     # not asyncio's TimeoutError after 10 s
+                    await asyncio.wait_for(acquire(pool), 10)
+            finally:
+                deadlines.reset(token)
+        assert mapped(ei.value) == UNAVAILABLE
+        async with db.read_connection(pool) as conn:  # free again, and no deadline: served at once
+            assert await (await conn.execute("SELECT 1 AS one")).fetchone() == (1,)
+    finally:
+        await asyncio.wait_for(pool.close(), 10)
