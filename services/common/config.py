@@ -52,6 +52,9 @@ class Settings:
     port: int
     database_url: str
     db_pool_size: int
+    db_connect_timeout: int       # seconds to open a connection (libpq's connect_timeout, at least 2)
+    db_check_seconds: float       # the database watch: time between checks while healthy ...
+    db_check_timeout: float       # ... and how long one may take before health says NOT_SERVING
     workers: int                  # processes sharing the port (SO_REUSEPORT)
     grace_seconds: float
     max_message_bytes: int
@@ -80,6 +83,9 @@ class Settings:
             port=spec.listen_port,
             database_url=database_url(spec.database, p),
             db_pool_size=env_int("DB_POOL_SIZE", 10),
+            db_connect_timeout=env_int("DB_CONNECT_TIMEOUT", 5),
+            db_check_seconds=env_float("DB_CHECK_SECONDS", 5.0),
+            db_check_timeout=env_float("DB_CHECK_TIMEOUT", 3.0),
             workers=env_int("GRPC_WORKERS", 1),
             grace_seconds=env_float("SHUTDOWN_GRACE_SECONDS", 10.0),
             max_message_bytes=env_int("GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024),

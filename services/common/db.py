@@ -21,9 +21,13 @@ def psycopg_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def make_engine(url: str, pool_size: int = 10, **kw) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, connect_timeout: int = 5, **kw) -> AsyncEngine:
+    """The service's SQLAlchemy engine. A new connection that the server does not complete within
+    connect_timeout seconds fails (OperationalError: UNAVAILABLE to the caller, errors.from_database)
+    instead of waiting for libpq's default of 130 s on a database that accepts but does not answer."""
     return create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size,
-                               pool_pre_ping=False, pool_recycle=1800, **kw)
+                               pool_pre_ping=False, pool_recycle=1800,
+                               connect_args={"connect_timeout": connect_timeout}, **kw)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
@@ -35,14 +39,16 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
-def make_read_pool(url: str, size: int = 4, timeout: float = 5.0) -> AsyncConnectionPool:
+def make_read_pool(url: str, size: int = 4, timeout: float = 5.0, connect_timeout: int = 5) -> AsyncConnectionPool:
     """A plain psycopg pool for hot read paths: one prepared statement, no ORM, no explicit
     transaction (autocommit). The ORM costs ~1 ms of CPU per call (notes/grpc-python.md);
     this costs ~0.25 ms. Rows come back as named tuples. A call waits at most `timeout` seconds
     for a connection (psycopg_pool's default is 30), then fails with PoolTimeout: UNAVAILABLE
-    to the caller (errors.from_database)."""
+    to the caller (errors.from_database). Opening a connection gives up after connect_timeout
+    seconds, as make_engine's do."""
     return AsyncConnectionPool(psycopg_url(sqlalchemy_url(url)), min_size=1, max_size=size, open=False, timeout=timeout,
-                               kwargs={"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1})
+                               kwargs={"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1,
+                                       "connect_timeout": connect_timeout})
 
 
 def read_connection(pool: AsyncConnectionPool):

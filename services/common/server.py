@@ -34,9 +34,10 @@ class ServiceApp:
         self.name = name
         self.spec = registry.by_name(name)
         self.settings = settings or Settings.for_service(name)
-        self.engine = db.make_engine(self.settings.database_url, self.settings.db_pool_size)
+        s = self.settings
+        self.engine = db.make_engine(s.database_url, s.db_pool_size, connect_timeout=s.db_connect_timeout)
         self.sessions = db.make_sessionmaker(self.engine)
-        self.reads = db.make_read_pool(self.settings.database_url, self.settings.db_pool_size)
+        self.reads = db.make_read_pool(s.database_url, s.db_pool_size, connect_timeout=s.db_connect_timeout)
         self.health = health.aio.HealthServicer()
         self.verifier: identity.TokenVerifier | None = None
         self.server: grpc.aio.Server | None = None
@@ -135,22 +136,41 @@ class ServiceApp:
             await self.health.set(svc, status)
 
     async def _watch_database(self) -> None:
+        """Every db_check_seconds (0.2 s while failing), check that the database answers and keep
+        health in step. A check that has not answered within db_check_timeout fails at once: it is
+        cancelled but not awaited, because on a hung connection psycopg's own cancellation can take
+        10 s more (it asks the server to cancel, then waits). No new check starts while it is still
+        winding down: the verdict stays "not serving" until one answers."""
+        s = self.settings
         serving: bool | None = None
-        while not self._stopping.is_set():
-            try:
-                await asyncio.wait_for(db.ping(self.engine), timeout=3)
-                ok = True
-            except Exception as e:  # noqa: BLE001 - any failure means "not serving"
-                ok = False
-                if serving is not False:
-                    log.warning("database unreachable", extra={"fields": {"error": str(e)[:200]}})
-            if ok != serving and not self._stopping.is_set():
-                await self._set_serving(ok)
-                serving = ok
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=0.2 if not ok else 5)
-            except asyncio.TimeoutError:
-                pass
+        check: asyncio.Task | None = None
+        try:
+            while not self._stopping.is_set():
+                if check is None:
+                    check = asyncio.create_task(db.ping(self.engine), name=f"{self.name}-db-check")
+                    check.add_done_callback(_retrieve)
+                done, _ = await asyncio.wait({check}, timeout=s.db_check_timeout)
+                error: BaseException | str | None = "no answer"
+                if done:            # a cancelled check is the previous round's, which did not answer
+                    error = "no answer" if check.cancelled() else check.exception()
+                    check = None
+                else:
+                    check.cancel()      # winds down on its own; the next round waits for it
+                    if check.done():
+                        check = None
+                ok = error is None
+                if not ok and serving is not False:
+                    log.warning("database unreachable", extra={"fields": {"error": str(error)[:200]}})
+                if ok != serving and not self._stopping.is_set():
+                    await self._set_serving(ok)
+                    serving = ok
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=s.db_check_seconds if ok else 0.2)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            if check is not None:
+                check.cancel()
 
     async def stop(self, grace: float | None = None) -> None:
         grace = self.settings.grace_seconds if grace is None else grace
@@ -181,6 +201,12 @@ class ServiceApp:
             on_signal()
         log.info("draining", extra={"fields": {"grace_seconds": self.settings.grace_seconds}})
         await self.stop()
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """Done callback: mark a background task's exception as seen (the caller logs its own way)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def run(build: Callable[[], ServiceApp], service: str) -> None:

@@ -6,6 +6,7 @@ through a real server is in tests/trips/test_database_outage.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import types
 
@@ -14,8 +15,10 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from psycopg_pool import ConnectionPool, PoolTimeout
+from sqlalchemy.engine import make_url
 
 from services.common import db, deadlines, errors
+from tests.support.relay import TcpRelay
 
 
 @pytest.fixture
@@ -159,3 +162,41 @@ async def test_a_read_connection_is_not_awaited_past_the_callers_deadline(dsn):
             assert await (await conn.execute("SELECT 1 AS one")).fetchone() == (1,)
     finally:
         await asyncio.wait_for(pool.close(), 10)
+
+
+@contextlib.asynccontextmanager
+async def stalled(dsn: str):
+    """The database seen through a TcpRelay that accepts connections but passes no byte (a server
+    that hangs, or a network that drops packets): the URL to reach it."""
+    url = make_url(dsn)
+    relay = await TcpRelay(url.host, url.port).start()
+    relay.stall()
+    try:
+        yield url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    finally:
+        await relay.stop()
+
+
+async def test_a_connection_to_a_database_that_does_not_answer_gives_up(dsn):
+    """make_engine and make_read_pool open connections with a connect_timeout (here libpq's
+    minimum, 2 s): against a server that never answers, the engine's connect fails with an
+    error mapped to UNAVAILABLE, and the pool records failed attempts, instead of both waiting
+    libpq's default 130 s (the guards below are 10 s)."""
+    async with stalled(dsn) as url:
+        engine = db.make_engine(url, pool_size=1, connect_timeout=2)
+        try:
+            with pytest.raises(sa.exc.OperationalError) as ei:
+                async with asyncio.timeout(10):
+                    async with engine.connect():
+                        pass
+            assert mapped(ei.value) == UNAVAILABLE
+        finally:
+            await engine.dispose()
+        pool = db.make_read_pool(url, size=1, timeout=30, connect_timeout=2)
+        await pool.open(wait=False)
+        try:
+            async with asyncio.timeout(10):
+                while pool.get_stats().get("connections_errors", 0) == 0:
+                    await asyncio.sleep(0.1)
+        finally:
+            await asyncio.wait_for(pool.close(timeout=0), 10)

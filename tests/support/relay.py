@@ -2,7 +2,9 @@
 database, which a test can cut and restore. Bytes pass unchanged both ways.
 
 `cut()` drops every open connection and closes each new one as soon as it is accepted (as a
-server that went away would), until `restore()`."""
+server that went away would), until `restore()`. `stall()` keeps every connection open but passes
+no byte either way, and new ones are accepted and left waiting (a hung server, or a network that
+drops packets), until `resume()`: then the held bytes go through."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +15,8 @@ class TcpRelay:
         self.target = (host, port)
         self.down = False
         self.accepted = 0
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.base_events.Server | None = None
         self.port = 0
@@ -24,6 +28,7 @@ class TcpRelay:
 
     async def stop(self) -> None:
         self.cut()
+        self.resume()
         self._server.close()
         await self._server.wait_closed()
 
@@ -36,8 +41,18 @@ class TcpRelay:
     def restore(self) -> None:
         self.down = False
 
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
+        if self.down:
+            writer.transport.abort()
+            return
+        await self._flowing.wait()
         if self.down:
             writer.transport.abort()
             return
@@ -52,6 +67,7 @@ class TcpRelay:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, asyncio.CancelledError):

@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from p2p.trips.v1 import trips_pb2 as tpb
 from p2p.trips.v1 import trips_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from tests.auth.test_auth_flows import expect
 from tests.conftest import md
 from tests.e2e.conftest import start_envoy
@@ -23,14 +25,17 @@ from tests.trips.conftest import BRUSSELS, COLOGNE, bearer, create_trip, ll
 
 
 @contextlib.asynccontextmanager
-async def server_behind_relay(trips_db, users_server):
-    """A second trips server whose database connection goes through a TcpRelay: (port, relay)."""
+async def server_behind_relay(trips_db, users_server, **base):
+    """A second trips server whose database connection goes through a TcpRelay: (port, relay).
+    `base`: Settings fields to override (e.g. db_check_seconds)."""
     from services.trips import server
     from services.trips.settings import TripsSettings
     url = make_url(trips_db)
     relay = await TcpRelay(url.host, url.port).start()
     s = TripsSettings.from_env()
     s.base.database_url = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    for k, v in base.items():
+        setattr(s.base, k, v)
     app = server.build(s, users_address=users_server.address)
     try:
         yield await app.start(port=0), relay
@@ -79,6 +84,42 @@ async def test_a_lost_database_is_unavailable_and_the_server_recovers(trips, tri
             else:
                 raise AssertionError("MatchTrips did not recover")
             assert t.id in ids
+
+
+async def test_a_database_that_stops_answering_turns_health_not_serving_until_it_answers(
+        trips, trips_db, users_server, traveler):
+    """The database accepts connections but answers nothing (TcpRelay.stall: a hung server, or a
+    network dropping packets). The server's database watch (here a check every second, allowed 1 s)
+    gives up on its check and reports NOT_SERVING within seconds, though psycopg takes ~10 s more to
+    wind the cancelled check down (it was 10-20 s before the watch stopped waiting for that), and stays
+    NOT_SERVING while the stall lasts. Once bytes flow again, SERVING, and calls are answered."""
+    t = await create_trip(trips, traveler)
+    async with server_behind_relay(trips_db, users_server, db_check_seconds=1.0, db_check_timeout=1.0) as (port, relay):
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+            health = health_pb2_grpc.HealthStub(ch)
+            stub = trips_pb2_grpc.TripServiceStub(ch)
+            loop = asyncio.get_running_loop()
+
+            async def status() -> int:
+                return (await health.Check(health_pb2.HealthCheckRequest(), timeout=2)).status
+
+            async def becomes(want: int, within: float) -> None:
+                end = loop.time() + within
+                while (got := await status()) != want:
+                    assert loop.time() < end, f"health still {got}, not {want}, after {within} s"
+                    await asyncio.sleep(0.1)
+
+            await becomes(health_pb2.HealthCheckResponse.SERVING, 10)
+            relay.stall()
+            await becomes(health_pb2.HealthCheckResponse.NOT_SERVING, 6)   # ~2 s here; >= 11 s before
+            end = loop.time() + 12         # past the ~10 s psycopg takes to drop each cancelled check
+            while loop.time() < end:
+                assert await status() == health_pb2.HealthCheckResponse.NOT_SERVING
+                await asyncio.sleep(0.5)
+            relay.resume()
+            await becomes(health_pb2.HealthCheckResponse.SERVING, 30)
+            got = await stub.GetTrip(tpb.GetTripRequest(trip_id=t.id), metadata=bearer(traveler), timeout=20)
+            assert got.id == t.id
 
 
 async def test_through_envoy_a_lost_database_is_503_and_the_route_recovers(
