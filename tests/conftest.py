@@ -95,6 +95,9 @@ def auth_env(auth_db, providers, smtp):
         # The tests play a trusted load balancer in front of Envoy: each declares its client
         # address in x-forwarded-for, so per-IP rate limits do not leak between tests.
         "TRUSTED_PROXY_HOPS": "1", "AUTH_KEY_PUBLISH_DELAY_SECONDS": "0",
+        # Every service of the tests runs in this one process and event loop: on a slow 2-core
+        # machine a trips call behind six racing accepts took longer than deliveries' 3 s.
+        "DELIVERIES_TRIPS_TIMEOUT_SECONDS": "10", "USERS_AUTH_TIMEOUT_SECONDS": "10",
     }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -1,19 +1,24 @@
 """Offers: make, edit, withdraw, decline, list, watch, and the accept saga.
 
-Accept (customer, or auto-accept when an offer is at or below the request's auto-accept price):
+Accept (customer, or auto-accept when an offer is at or below the request's auto-accept price),
+in one local transaction that holds the request's row lock (then the offer's) throughout, so the
+accepts of one request's offers run one at a time and each sees the outcome of the one before:
 
-  1. checks, without locks: the caller owns the request; it is open; the offer is pending and
-     valid; (a repeat of an accept that already succeeded returns its delivery)
+  1. checks: the caller owns the request; it is open; the offer is pending and valid; (a repeat
+     of an accept that already succeeded returns its delivery, also when it raced with it)
   2. ReserveCapacity on the offer's trip, keyed by a NEW delivery id. CAPACITY_EXCEEDED /
      TRIP_NOT_BOOKABLE -> FAILED_PRECONDITION, nothing changed. Trips unreachable -> release
      (in case the reservation was made) and UNAVAILABLE.
-  3. one local transaction: lock the request (then the offer), re-check, insert the delivery
-     (unique human-friendly number; the partial unique index on deliveries.delivery_request_id
-     allows one live delivery per request), mark the offer accepted, decline the other pending
-     offers, mark the request matched, publish deliveries.delivery.accepted.
-  4. compensation: if step 3 fails for any reason (a concurrent accept won, the database
-     failed), ReleaseCapacity for the new delivery id; if that call fails too, a
-     deliveries.capacity.release outbox event retries it until it succeeds.
+  3. the writes: insert the delivery (unique human-friendly number; the partial unique index on
+     deliveries.delivery_request_id allows one live delivery per request), mark the offer
+     accepted, decline the other pending offers, mark the request matched, publish
+     deliveries.delivery.accepted; commit.
+  4. compensation: if step 3 fails for any reason (the database failed), ReleaseCapacity for the
+     new delivery id; if that call fails too, a deliveries.capacity.release outbox event retries
+     it until it succeeds.
+The lock is held across the trips call (bounded by its deadline). Before, the checks took no lock
+and the reservation came before the transaction: racing repeats of one accept each reserved, and
+one of them could be refused for capacity that the others held for a moment.
 """
 from __future__ import annotations
 
@@ -294,9 +299,10 @@ class Offers:
             if len(special_requests) > 2000:
                 v.add("special_requests", "must be at most 2000 characters long")
         v.raise_if_any()
+        # One transaction, the request's and the offer's rows locked to the end (module docstring).
         async with self.d.sessions() as s:
-            req = await store.request_by_id(s, rid)
-            offer = await store.offer_by_id(s, oid)
+            req = await store.request_by_id(s, rid, for_update=True)
+            offer = await store.offer_by_id(s, oid, for_update=True)
             if req is None or offer is None or offer.delivery_request_id != rid \
                     or (p is not None and str(req.customer_id) != p.user_id):
                 raise not_found("offer")
@@ -305,27 +311,26 @@ class Offers:
                 if existing is not None:
                     return existing          # a repeat of a successful accept
             now = await store.db_now(s)
-        self._check_acceptable(req, offer, now)
-        delivery_id = uuid.uuid4()
-        trip_id = str(offer.trip_id)
-        try:
-            await self.d.trips.reserve(trip_id, str(delivery_id), req.weight_grams, req.volume_cm3, req.quantity)
-        except FailedPrecondition:
-            raise                                    # refused: nothing was reserved, nothing changed
-        except BaseException:
-            await self.release_capacity(trip_id, str(delivery_id), "reservation outcome unknown")
-            raise
-        try:
-            return await self._commit_accept(rid, oid, delivery_id, special_requests)
-        except BaseException as e:
-            await self.release_capacity(trip_id, str(delivery_id), f"accept failed: {type(e).__name__}")
-            if isinstance(e, _AlreadyAccepted):          # a concurrent accept of the same offer won
-                async with self.d.sessions() as s:
-                    return await store.delivery_by_id(s, e.delivery_id)
-            if isinstance(e, IntegrityError):
-                raise FailedPrecondition("another offer was accepted for this request", reason="REQUEST_NOT_OPEN") \
-                    from None
-            raise
+            self._check_acceptable(req, offer, now)
+            delivery_id = uuid.uuid4()
+            trip_id = str(offer.trip_id)
+            try:
+                await self.d.trips.reserve(trip_id, str(delivery_id), req.weight_grams, req.volume_cm3, req.quantity)
+            except FailedPrecondition:
+                raise                                    # refused: nothing was reserved, nothing changed
+            except BaseException:
+                await self.release_capacity(trip_id, str(delivery_id), "reservation outcome unknown")
+                raise
+            try:
+                delivery = await self._record_accept(s, req, offer, delivery_id, special_requests, now)
+                await s.commit()
+            except BaseException as e:
+                await self.release_capacity(trip_id, str(delivery_id), f"accept failed: {type(e).__name__}")
+                if isinstance(e, IntegrityError):
+                    raise FailedPrecondition("another offer was accepted for this request",
+                                             reason="REQUEST_NOT_OPEN") from None
+                raise
+        return delivery
 
     @staticmethod
     def _check_acceptable(req: DeliveryRequestRow, offer: OfferRow, now: dt.datetime) -> None:
@@ -339,38 +344,35 @@ class Offers:
         if offer.traveler_id in (req.blacklisted_travelers or []):
             raise FailedPrecondition("this traveler is on the request's blacklist", reason="TRAVELER_BLACKLISTED")
 
-    async def _commit_accept(self, rid: uuid.UUID, oid: uuid.UUID, delivery_id: uuid.UUID,
-                             special_requests: str) -> DeliveryRow:
-        async with self.d.sessions.begin() as s:
-            req = await store.request_by_id(s, rid, for_update=True)
-            offer = await store.offer_by_id(s, oid, for_update=True)
-            if offer.status == "accepted" and offer.delivery_id is not None:
-                raise _AlreadyAccepted(offer.delivery_id)
-            now = await store.db_now(s)
-            self._check_acceptable(req, offer, now)
+    @staticmethod
+    async def _record_accept(s, req: DeliveryRequestRow, offer: OfferRow, delivery_id: uuid.UUID,
+                             special_requests: str, now: dt.datetime) -> DeliveryRow:
+        """The accept's writes, in the caller's transaction (rows locked): the delivery, the offer
+        accepted and the others declined, the request matched, the outbox event."""
+        rid, oid = req.id, offer.id
+        number = delivery_number()
+        while await store.delivery_number_taken(s, number):
             number = delivery_number()
-            while await store.delivery_number_taken(s, number):
-                number = delivery_number()
-            delivery = DeliveryRow(
-                id=delivery_id, delivery_request_id=rid, offer_id=oid, customer_id=req.customer_id,
-                traveler_id=offer.traveler_id, trip_id=offer.trip_id, delivery_number=number, status="accepted",
-                final_price_minor=offer.price_minor, currency=offer.currency,
-                special_requests=special_requests or None, weight_grams=req.weight_grams,
-                volume_cm3=req.volume_cm3, items=req.quantity, accepted_at=now, created_at=now, updated_at=now)
-            s.add(delivery)
-            await s.flush()
-            offer.status, offer.accepted_at, offer.delivery_id, offer.updated_at = "accepted", now, delivery_id, now
-            await s.execute(sa.update(OfferRow).where(OfferRow.delivery_request_id == rid, OfferRow.id != oid,
-                                                      OfferRow.status == "pending")
-                            .values(status="declined", declined_at=now, updated_at=now,
-                                    declined_reason="another offer was accepted"))
-            req.status, req.matched_at, req.delivery_id = "matched", now, delivery_id
-            await outbox.publish(s, TOPIC_ACCEPTED, {
-                "delivery_id": str(delivery_id), "delivery_number": number, "delivery_request_id": str(rid),
-                "offer_id": str(oid), "customer_id": str(req.customer_id), "traveler_id": str(offer.traveler_id),
-                "trip_id": str(offer.trip_id), "final_price_minor": offer.price_minor, "currency": offer.currency,
-                "pickup_address": req.pickup_address, "delivery_address": req.delivery_address,
-                "accepted_at": now.isoformat()}, aggregate_id=str(delivery_id), idempotency_key=f"accepted:{delivery_id}")
+        delivery = DeliveryRow(
+            id=delivery_id, delivery_request_id=rid, offer_id=oid, customer_id=req.customer_id,
+            traveler_id=offer.traveler_id, trip_id=offer.trip_id, delivery_number=number, status="accepted",
+            final_price_minor=offer.price_minor, currency=offer.currency,
+            special_requests=special_requests or None, weight_grams=req.weight_grams,
+            volume_cm3=req.volume_cm3, items=req.quantity, accepted_at=now, created_at=now, updated_at=now)
+        s.add(delivery)
+        await s.flush()
+        offer.status, offer.accepted_at, offer.delivery_id, offer.updated_at = "accepted", now, delivery_id, now
+        await s.execute(sa.update(OfferRow).where(OfferRow.delivery_request_id == rid, OfferRow.id != oid,
+                                                  OfferRow.status == "pending")
+                        .values(status="declined", declined_at=now, updated_at=now,
+                                declined_reason="another offer was accepted"))
+        req.status, req.matched_at, req.delivery_id = "matched", now, delivery_id
+        await outbox.publish(s, TOPIC_ACCEPTED, {
+            "delivery_id": str(delivery_id), "delivery_number": number, "delivery_request_id": str(rid),
+            "offer_id": str(oid), "customer_id": str(req.customer_id), "traveler_id": str(offer.traveler_id),
+            "trip_id": str(offer.trip_id), "final_price_minor": offer.price_minor, "currency": offer.currency,
+            "pickup_address": req.pickup_address, "delivery_address": req.delivery_address,
+            "accepted_at": now.isoformat()}, aggregate_id=str(delivery_id), idempotency_key=f"accepted:{delivery_id}")
         return delivery
 
     async def release_capacity(self, trip_id: str, delivery_id: str, why: str) -> bool:
@@ -442,12 +444,6 @@ class Offers:
             status = (await s.execute(sa.select(DeliveryRequestRow.status)
                                       .where(DeliveryRequestRow.id == rid))).scalar_one()
         return rows, status == "open"
-
-
-class _AlreadyAccepted(Exception):
-    def __init__(self, delivery_id: uuid.UUID):
-        super().__init__("already accepted")
-        self.delivery_id = delivery_id
 
 
 def _reason(v: Violations, reason: str, required: bool) -> None:
