@@ -3,7 +3,8 @@
 Logs are one JSON object per line (LOG_JSON=false for plain text) carrying the request id
 and the trace id of the current call. Traces: server spans from the OTel gRPC aio
 interceptor, client spans from the patched `grpc.aio` channels, so one trace follows a
-request across service hops (W3C traceparent in gRPC metadata).
+request across service hops (W3C traceparent in gRPC metadata); and a client span for each
+database statement (OpenTelemetry's psycopg instrumentation: its text, never its parameters).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, aio_server_interceptor, filters
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
@@ -56,7 +58,8 @@ def setup_logging(level: str = "INFO", as_json: bool = True) -> None:
 
 
 def setup_tracing(service: str, exporter: str = "none") -> TracerProvider:
-    """Install a tracer provider once per process and instrument outbound aio channels."""
+    """Install a tracer provider once per process and instrument outbound aio channels and
+    database statements."""
     global _configured
     provider = trace.get_tracer_provider()
     if _configured and isinstance(provider, TracerProvider):
@@ -74,6 +77,9 @@ def setup_tracing(service: str, exporter: str = "none") -> TracerProvider:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     GrpcAioInstrumentorClient().instrument()
+    # psycopg's connect is wrapped: every connection opened from now on, by SQLAlchemy's engine or
+    # a plain read pool (the services open theirs after this), hands out traced cursors.
+    PsycopgInstrumentor().instrument(tracer_provider=provider)
     _configured = True
     return trace.get_tracer_provider()
 

@@ -222,3 +222,36 @@ async def test_client_calls_carry_a_deadline(auth_server):
         assert kw["metadata"][0][1].startswith("Bearer ")
     finally:
         await client.close()
+
+
+async def test_database_statements_are_spans_of_the_call_that_ran_them(stub, sql, auth_server):
+    """A client span for each statement, child of the server span of the call, with the statement's
+    text and no parameters: on the plain psycopg read pool (GetAccount's session read) and on
+    SQLAlchemy's sessions (ListSessions)."""
+    _, login = await signed_up(stub, sql)
+    exporter = InMemorySpanExporter()
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    user_md = md(login.tokens.access_token)
+    with trace.get_tracer("test").start_as_current_span("caller") as span:
+        account = await stub.GetAccount(pb.GetAccountRequest(), metadata=user_md)
+        await stub.ListSessions(pb.ListSessionsRequest(), metadata=user_md)
+        trace_id = span.get_span_context().trace_id
+
+    def spans():
+        return [s for s in exporter.get_finished_spans() if s.context.trace_id == trace_id]
+
+    def server(method: str):
+        return [s for s in spans() if s.kind == trace.SpanKind.SERVER and s.name.endswith(method)]
+    for _ in range(100):
+        if server("GetAccount") and server("ListSessions"):
+            break
+        await asyncio.sleep(0.02)
+    for method, table in (("GetAccount", "FROM users u JOIN user_sessions s"), ("ListSessions", "user_sessions")):
+        (parent,) = server(method)
+        children = [s for s in spans() if s.parent is not None and s.parent.span_id == parent.context.span_id
+                    and s.kind == trace.SpanKind.CLIENT]
+        statements = [s.attributes.get("db.statement", "") for s in children
+                      if s.attributes.get("db.system") == "postgresql"]
+        assert any(table in st for st in statements), (method, [s.name for s in children], statements)
+        assert not any(account.id in st for st in statements)       # the user's id was a parameter
+        assert not any("db.statement.parameters" in s.attributes for s in children)
