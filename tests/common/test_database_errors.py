@@ -200,3 +200,30 @@ async def test_a_connection_to_a_database_that_does_not_answer_gives_up(dsn):
                     await asyncio.sleep(0.1)
         finally:
             await asyncio.wait_for(pool.close(timeout=0), 10)
+
+
+async def test_a_session_connection_is_not_awaited_past_the_callers_deadline(dsn):
+    """make_engine's pool (db.DeadlineQueuePool): with every connection busy, a caller with 0.5 s
+    left gets SQLAlchemy's TimeoutError (UNAVAILABLE) before its deadline, though pool_timeout is
+    60 s; a caller without a deadline waits as configured and is served once one is free."""
+    engine = db.make_engine(dsn, pool_size=1, pool_timeout=60)        # 1 + 1 overflow
+    try:
+        async with engine.connect(), engine.connect():                   # both held
+            token = deadlines.set_from_context(types.SimpleNamespace(time_remaining=lambda: 0.5))
+            try:
+                with pytest.raises(sa.exc.TimeoutError) as ei:
+                    async with asyncio.timeout(10):
+                        async with engine.connect():
+                            pass
+            finally:
+                deadlines.reset(token)
+            assert mapped(ei.value) == UNAVAILABLE
+            waiting = asyncio.create_task(engine.connect().__aenter__())
+            await asyncio.sleep(1)
+            assert not waiting.done()                                    # no deadline: still waiting
+        conn = await asyncio.wait_for(waiting, 10)                       # served once one was given back
+        assert (await conn.execute(sa.text("SELECT 1"))).scalar() == 1
+        await conn.close()
+        assert engine.pool.timeout() == 60
+    finally:
+        await engine.dispose()
