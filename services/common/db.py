@@ -9,6 +9,10 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from services.common import deadlines
 
+# A wait for a connection ends this long before the caller's deadline, so that the UNAVAILABLE it
+# then raises still reaches the caller.
+WAIT_MARGIN_SECONDS = 0.2
+
 
 def sqlalchemy_url(url: str) -> str:
     """postgresql://... -> postgresql+psycopg://... (psycopg 3 driver)."""
@@ -30,7 +34,7 @@ class DeadlineQueuePool(AsyncAdaptedQueuePool):
 
     @property
     def _timeout(self) -> float:
-        return deadlines.timeout(self._configured_timeout, margin=0.2)
+        return deadlines.timeout(self._configured_timeout, margin=WAIT_MARGIN_SECONDS)
 
     @_timeout.setter
     def _timeout(self, value: float) -> None:
@@ -78,4 +82,4 @@ def read_connection(pool: AsyncConnectionPool):
     for at most the pool's timeout and never past 0.2 s before the caller's deadline. During a
     database outage the caller then gets UNAVAILABLE (PoolTimeout), not DEADLINE_EXCEEDED, and the
     server does not go on waiting for a caller that has left."""
-    return pool.connection(timeout=deadlines.timeout(pool.timeout, margin=0.2))
+    return pool.connection(timeout=deadlines.timeout(pool.timeout, margin=WAIT_MARGIN_SECONDS))

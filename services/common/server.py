@@ -151,13 +151,12 @@ class ServiceApp:
                     check.add_done_callback(_retrieve)
                 done, _ = await asyncio.wait({check}, timeout=s.db_check_timeout)
                 error: BaseException | str | None = "no answer"
-                if done:            # a cancelled check is the previous round's, which did not answer
-                    error = "no answer" if check.cancelled() else check.exception()
+                if not done:
+                    check.cancel()      # winds down on its own; the next round waits for it
+                elif check.cancelled():  # the previous round's check, which did not answer
                     check = None
                 else:
-                    check.cancel()      # winds down on its own; the next round waits for it
-                    if check.done():
-                        check = None
+                    error, check = check.exception(), None
                 ok = error is None
                 if not ok and serving is not False:
                     log.warning("database unreachable", extra={"fields": {"error": str(error)[:200]}})
