@@ -58,6 +58,7 @@ __all__ = [
     "create_notify_trigger_sql",
     "drop_sql",
     "publish",
+    "settle",
     "purge_delivered",
     "to_psycopg_dsn",
 ]
@@ -158,12 +159,14 @@ async def publish(
     *,
     aggregate_id: str | None = None,
     idempotency_key: str | None = None,
+    delay_seconds: float = 0.0,
 ) -> str:
     """Insert an event in the caller's transaction (no commit) and return its id.
 
     ``payload`` must be JSON-serialisable. ``idempotency_key`` defaults to the event id. If an
     event with the same ``idempotency_key`` already exists, nothing is inserted and the id of the
-    existing event is returned.
+    existing event is returned. ``delay_seconds``: no dispatcher handles it before then (a
+    deferred check, which :func:`settle` can call off in the meantime).
     """
     if not topic:
         raise ValueError("topic must not be empty")
@@ -177,6 +180,8 @@ async def publish(
             aggregate_id=aggregate_id,
             payload=payload,
             idempotency_key=key,
+            **({"available_at": sa.func.now() + sa.bindparam(
+                "delay", timedelta(seconds=delay_seconds), type_=sa.Interval)} if delay_seconds > 0 else {}),
         )
         .on_conflict_do_nothing(index_elements=[_t.c.idempotency_key])
         .returning(_t.c.id)
@@ -189,6 +194,17 @@ async def publish(
         sa.select(_t.c.id).where(_t.c.idempotency_key == key)
     )).scalar_one_or_none()
     return str(existing) if existing is not None else str(event_id)
+
+
+async def settle(session: AsyncSession | AsyncConnection, idempotency_key: str) -> bool:
+    """Mark the pending event with this key delivered without running its handler, in the
+    caller's transaction (no commit): what it was to do is no longer needed. An event that a
+    dispatcher holds at this moment is skipped, not waited for (its handler must then find
+    nothing to do). True when an event was settled."""
+    pending = (sa.select(_t.c.id).where(_t.c.idempotency_key == idempotency_key, _t.c.delivered_at.is_(None))
+               .with_for_update(skip_locked=True).scalar_subquery())
+    result = await session.execute(sa.update(_t).where(_t.c.id == pending).values(delivered_at=sa.func.now()))
+    return bool(result.rowcount)
 
 
 async def purge_delivered(

@@ -406,3 +406,45 @@ async def test_purge_delivered(engine, session_factory, listen_dsn):
         assert await outbox.purge_delivered(s, older_than_seconds=3600) == 0
         assert await outbox.purge_delivered(s, older_than_seconds=0) == 3
     assert [r.topic for r in await rows(engine)] == ["t.other"]
+
+
+async def test_a_deferred_event_waits_and_a_settled_one_never_runs(engine, session_factory, listen_dsn):
+    seen: list[str] = []
+
+    async def handler(ev: Event) -> None:
+        seen.append(ev.idempotency_key)
+
+    await publish_committed(session_factory, "t.later", 1, idempotency_key="later", delay_seconds=1.5)
+    await publish_committed(session_factory, "t.later", 1, idempotency_key="settled", delay_seconds=1.5)
+    await publish_committed(session_factory, "t.later", 1, idempotency_key="now")
+    d = Dispatcher(engine, listen_dsn, {"t.later": handler})
+    assert await d.drain_once() == 1 and seen == ["now"]          # the deferred ones are not due yet
+    async with session_factory() as s, s.begin():
+        assert await outbox.settle(s, "settled") is True
+        assert await outbox.settle(s, "settled") is False         # already settled
+        assert await outbox.settle(s, "no-such-key") is False
+    assert await d.drain_once() == 0                                # still not due
+    await asyncio.sleep(1.5)
+    assert await d.drain_once() == 1 and seen == ["now", "later"]
+    assert {r.idempotency_key: r.delivered_at is not None for r in await rows(engine)} == \
+        {"now": True, "later": True, "settled": True}
+
+
+async def test_settle_skips_an_event_a_dispatcher_holds(engine, session_factory, listen_dsn):
+    """While a handler runs, settle neither waits for the event nor marks it: the handler's own
+    outcome decides."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(ev: Event) -> None:
+        started.set()
+        await release.wait()
+
+    await publish_committed(session_factory, "t.held", 1, idempotency_key="held")
+    d = Dispatcher(engine, listen_dsn, {"t.held": slow})
+    drain = asyncio.ensure_future(d.drain_once())
+    await asyncio.wait_for(started.wait(), 10)
+    async with session_factory() as s, s.begin():
+        assert await asyncio.wait_for(outbox.settle(s, "held"), 5) is False
+    release.set()
+    assert await drain == 1
+    assert [r.delivered_at is not None for r in await rows(engine)] == [True]
