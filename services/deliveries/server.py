@@ -9,7 +9,7 @@ from services.common import db, server
 from services.common.clients import TripsClient, UsersClient
 from services.common.outbox import Dispatcher
 from services.deliveries.domain import DeliveriesDomain
-from services.deliveries.domain.common import TOPIC_CAPACITY_RELEASE, Deps
+from services.deliveries.domain.common import TOPIC_ACCEPT_GUARD, TOPIC_CAPACITY_RELEASE, Deps
 from services.deliveries.domain.ports import BlockList, RatingSource
 from services.deliveries.notifier import OfferNotifier
 from services.deliveries.servicer import DeliveryServicer
@@ -45,6 +45,7 @@ def build(settings: DeliveriesSettings | None = None, *, ratings: RatingSource |
 
     dispatcher = Dispatcher(app.engine, db.psycopg_url(db.sqlalchemy_url(s.base.database_url)),
                             {TOPIC_CAPACITY_RELEASE: domain.lifecycle.handle_release_event,
+                             TOPIC_ACCEPT_GUARD: domain.offers.check_accept_guard,
                              **UserEventsForwarder(users_client).handlers()},
                             poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
                             handler_timeout=30, name="deliveries-outbox")

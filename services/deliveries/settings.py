@@ -13,6 +13,8 @@ Other:
     DELIVERIES_EXPIRY_INTERVAL_SECONDS   5       how often the background job expires requests and offers
     DELIVERIES_WATCH_POLL_SECONDS        2       WatchOffers re-reads the offers at least this often (NOTIFY is the fast path)
     DELIVERIES_TRIPS_TIMEOUT_SECONDS     3       deadline of calls to the trips service
+    DELIVERIES_ACCEPT_GUARD_SECONDS      60      after this, an accept's reservation that its saga could not settle
+                                                 (crash, unknown commit outcome) is given back unless the delivery exists
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class DeliveriesSettings:
     expiry_interval_seconds: float
     watch_poll_seconds: float
     trips_timeout_seconds: float
+    accept_guard_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> "DeliveriesSettings":
@@ -56,4 +59,5 @@ class DeliveriesSettings:
             expiry_interval_seconds=env_float("DELIVERIES_EXPIRY_INTERVAL_SECONDS", 5.0),
             watch_poll_seconds=env_float("DELIVERIES_WATCH_POLL_SECONDS", 2.0),
             trips_timeout_seconds=env_float("DELIVERIES_TRIPS_TIMEOUT_SECONDS", 3.0),
+            accept_guard_seconds=env_float("DELIVERIES_ACCEPT_GUARD_SECONDS", 60.0),
         )

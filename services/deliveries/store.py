@@ -345,6 +345,14 @@ async def offer_by_id(s: AsyncSession, offer_id: uuid.UUID, for_update: bool = F
     return (await s.execute(q)).scalar_one_or_none()
 
 
+async def offer_trip(s: AsyncSession, request_id: uuid.UUID, offer_id: uuid.UUID):
+    """(trip_id, customer_id) of an offer on this request, in one statement; None when there is none."""
+    q = (select(OfferRow.trip_id, DeliveryRequestRow.customer_id)
+         .join(DeliveryRequestRow, DeliveryRequestRow.id == OfferRow.delivery_request_id)
+         .where(OfferRow.id == offer_id, OfferRow.delivery_request_id == request_id))
+    return (await s.execute(q)).first()
+
+
 async def delivery_by_id(s: AsyncSession, delivery_id: uuid.UUID, for_update: bool = False) -> DeliveryRow | None:
     q = select(DeliveryRow).where(DeliveryRow.id == delivery_id)
     if for_update:

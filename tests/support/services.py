@@ -183,7 +183,7 @@ def deliveries_env(auth_server, deliveries_db, users_server):
     return {"DELIVERIES_DATABASE_URL": deliveries_db, "AUTH_ADDR": auth_server.address,
             "USERS_ADDR": users_server.address,   # delivery events go to the real users service
             "DELIVERIES_EXPIRY_INTERVAL_SECONDS": "0.3", "DELIVERIES_WATCH_POLL_SECONDS": "5",
-            "OUTBOX_POLL_SECONDS": "0.3"}
+            "OUTBOX_POLL_SECONDS": "0.3", "DELIVERIES_ACCEPT_GUARD_SECONDS": "1"}
 
 
 @pytest.fixture(scope="session")

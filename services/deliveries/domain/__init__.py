@@ -24,7 +24,7 @@ class DeliveriesDomain:
         self.requests = Requests(deps)
         self.matching = Matching(deps)
         self.offers = Offers(deps, self.requests, notifier)
-        self.lifecycle = Lifecycle(deps, self.offers)
+        self.lifecycle = Lifecycle(deps)
 
     async def remembered(self, key: str) -> bytes | None:
         from services.deliveries import store

@@ -15,8 +15,9 @@ from services.deliveries.settings import DeliveriesSettings
 
 log = logging.getLogger("p2p.deliveries")
 
-# Outbox topics. deliveries.capacity.release is handled by this service's own dispatcher
-# (retries a capacity release that could not be done at once); the others are for the
+# Outbox topics. deliveries.capacity.release (retries a capacity release that could not be done
+# at once) and deliveries.accept.guard (gives an accept's reservation back unless its delivery
+# exists: offers._guard) are handled by this service's own dispatcher; the others are for the
 # services that come later (payments, QR, notifications).
 TOPIC_ACCEPTED = "deliveries.delivery.accepted"
 TOPIC_STATUS_CHANGED = "deliveries.delivery.status_changed"
@@ -26,6 +27,7 @@ TOPIC_REQUEST_CANCELLED = "deliveries.request.cancelled"
 TOPIC_REQUEST_REPORTED = "deliveries.request.reported"
 TOPIC_OFFER_CREATED = "deliveries.offer.created"
 TOPIC_CAPACITY_RELEASE = "deliveries.capacity.release"
+TOPIC_ACCEPT_GUARD = "deliveries.accept.guard"
 
 
 @dataclass

@@ -103,9 +103,8 @@ def _check_proof(v: Violations, proof: Proof | None) -> None:
 
 
 class Lifecycle:
-    def __init__(self, deps: Deps, offers):
+    def __init__(self, deps: Deps):
         self.d = deps
-        self.offers = offers      # for release_capacity
 
     async def get(self, delivery_id: str) -> DeliveryRow:
         p = caller()

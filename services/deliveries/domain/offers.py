@@ -1,24 +1,31 @@
 """Offers: make, edit, withdraw, decline, list, watch, and the accept saga.
 
-Accept (customer, or auto-accept when an offer is at or below the request's auto-accept price),
-in one local transaction that holds the request's row lock (then the offer's) throughout, so the
-accepts of one request's offers run one at a time and each sees the outcome of the one before:
+Accept (customer, or auto-accept when an offer is at or below the request's auto-accept price):
 
-  1. checks: the caller owns the request; it is open; the offer is pending and valid; (a repeat
-     of an accept that already succeeded returns its delivery, also when it raced with it)
-  2. ReserveCapacity on the offer's trip, keyed by a NEW delivery id. CAPACITY_EXCEEDED /
-     TRIP_NOT_BOOKABLE -> FAILED_PRECONDITION, nothing changed. Trips unreachable -> release
-     (in case the reservation was made) and UNAVAILABLE.
-  3. the writes: insert the delivery (unique human-friendly number; the partial unique index on
+  1. the guard: the offer's trip is read (NOT_FOUND unless the caller owns the request and it
+     has this offer) and a deliveries.accept.guard event for a NEW delivery id is committed,
+     deferred by DELIVERIES_ACCEPT_GUARD_SECONDS (see _guard).
+  2. one local transaction that holds the request's row lock (then the offer's) from its checks to
+     its commit, so the accepts of one request's offers run one at a time and each sees the
+     outcome of the one before. The checks: the request is open, the offer pending and valid (a
+     refusal calls the guard off); a repeat of an accept that succeeded, also one that raced
+     with it, returns its delivery.
+  3. ReserveCapacity on the offer's trip, keyed by the delivery id (CAPACITY_EXCEEDED /
+     TRIP_NOT_BOOKABLE -> FAILED_PRECONDITION, nothing changed), then the writes: insert the
+     delivery (unique human-friendly number; the partial unique index on
      deliveries.delivery_request_id allows one live delivery per request), mark the offer
      accepted, decline the other pending offers, mark the request matched, publish
-     deliveries.delivery.accepted; commit.
-  4. compensation: if step 3 fails for any reason (the database failed), ReleaseCapacity for the
-     new delivery id; if that call fails too, a deliveries.capacity.release outbox event retries
-     it until it succeeds.
+     deliveries.delivery.accepted, settle the guard; commit.
+  4. compensation: when the reservation's outcome is unknown (trips unreachable) or a write fails
+     before the commit, ReleaseCapacity at once. When the commit itself fails, its outcome is
+     unknown: the saga looks (the delivery exists once the lock is free, or it does not) and
+     returns the delivery or releases; when it cannot tell, it releases nothing. Whatever the saga
+     could not settle, the guard settles later: the reservation is given back unless the
+     delivery exists.
 The lock is held across the trips call (bounded by its deadline). Before, the checks took no lock
 and the reservation came before the transaction: racing repeats of one accept each reserved, and
-one of them could be refused for capacity that the others held for a moment.
+one of them could be refused for capacity that the others held for a moment. And a failed commit
+always released: when only its reply was lost, the delivery stood with its capacity given back.
 """
 from __future__ import annotations
 
@@ -35,12 +42,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from services.common import outbox
-from services.common.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument
+from services.common.errors import AlreadyExists, Aborted, DomainError, FailedPrecondition, InvalidArgument, Unavailable
 from services.common.identity import Principal
 from services.common.validation import Violations
 from services.deliveries import store
 from services.deliveries.domain import paging, rules
-from services.deliveries.domain.common import (TOPIC_ACCEPTED, TOPIC_CAPACITY_RELEASE, TOPIC_OFFER_CREATED, Deps,
+from services.deliveries.domain.common import (TOPIC_ACCEPT_GUARD, TOPIC_ACCEPTED, TOPIC_OFFER_CREATED, Deps,
                                                maybe_uuid, not_found, parse_uuid, traveler, user)
 from services.deliveries.domain.matching import qualifies
 from services.deliveries.domain.requests import Requests
@@ -299,38 +306,141 @@ class Offers:
             if len(special_requests) > 2000:
                 v.add("special_requests", "must be at most 2000 characters long")
         v.raise_if_any()
+        delivery_id = uuid.uuid4()
+        trip_id, guard = await self._guard(p, rid, oid, delivery_id)
+        commit_error: Exception | None = None
         # One transaction, the request's and the offer's rows locked to the end (module docstring).
+        # On a failure the session is closed (rolled back, its connection given back) before the
+        # compensation, which needs a connection of its own.
         async with self.d.sessions() as s:
-            req = await store.request_by_id(s, rid, for_update=True)
-            offer = await store.offer_by_id(s, oid, for_update=True)
-            if req is None or offer is None or offer.delivery_request_id != rid \
-                    or (p is not None and str(req.customer_id) != p.user_id):
-                raise not_found("offer")
-            if offer.status == "accepted" and offer.delivery_id is not None:
-                existing = await store.delivery_by_id(s, offer.delivery_id)
-                if existing is not None:
-                    return existing          # a repeat of a successful accept
-            now = await store.db_now(s)
-            self._check_acceptable(req, offer, now)
-            delivery_id = uuid.uuid4()
-            trip_id = str(offer.trip_id)
+            try:
+                req, offer, existing, now = await self._acceptable(s, p, rid, oid)
+                if existing is None and str(offer.trip_id) != trip_id:
+                    raise Aborted("the offer changed while it was being accepted; retry", reason="OFFER_CHANGED")
+            except BaseException:
+                await s.close()
+                await self._call_off(guard)
+                raise
+            if existing is not None:
+                await s.close()
+                await self._call_off(guard)
+                return existing
             try:
                 await self.d.trips.reserve(trip_id, str(delivery_id), req.weight_grams, req.volume_cm3, req.quantity)
             except FailedPrecondition:
-                raise                                    # refused: nothing was reserved, nothing changed
+                await s.close()
+                await self._call_off(guard)             # refused: nothing was reserved, nothing changed
+                raise
             except BaseException:
-                await self.release_capacity(trip_id, str(delivery_id), "reservation outcome unknown")
+                await s.close()
+                await self._release_now(trip_id, delivery_id, guard)   # it may have been made, or be in flight
                 raise
             try:
                 delivery = await self._record_accept(s, req, offer, delivery_id, special_requests, now)
-                await s.commit()
-            except BaseException as e:
-                await self.release_capacity(trip_id, str(delivery_id), f"accept failed: {type(e).__name__}")
+                await outbox.settle(s, guard)
+            except BaseException as e:                  # not committed: the rollback undoes it all
+                await s.close()
+                await self._release_now(trip_id, delivery_id, guard)
                 if isinstance(e, IntegrityError):
                     raise FailedPrecondition("another offer was accepted for this request",
                                              reason="REQUEST_NOT_OPEN") from None
                 raise
-        return delivery
+            try:
+                await s.commit()
+            except Exception as e:                      # noqa: BLE001 - its outcome is unknown: look
+                commit_error = e
+        if commit_error is None:
+            return delivery
+        committed = await self._outcome(rid, delivery_id)
+        if committed is True:
+            async with self.d.sessions() as s:
+                return await store.delivery_by_id(s, delivery_id)
+        if committed is False:
+            await self._release_now(trip_id, delivery_id, guard)
+        raise commit_error
+
+    @classmethod
+    async def _acceptable(cls, s, p: Principal | None, rid: uuid.UUID, oid: uuid.UUID):
+        """(request, offer, None, now) when the offer can be accepted now, (request, offer, delivery,
+        None) for a repeat of an accept that succeeded; raises the refusal otherwise. The request's
+        row, then the offer's, stay locked to the end of the transaction."""
+        req = await store.request_by_id(s, rid, for_update=True)
+        offer = await store.offer_by_id(s, oid, for_update=True)
+        if req is None or offer is None or offer.delivery_request_id != rid \
+                or (p is not None and str(req.customer_id) != p.user_id):
+            raise not_found("offer")
+        if offer.status == "accepted" and offer.delivery_id is not None:
+            existing = await store.delivery_by_id(s, offer.delivery_id)
+            if existing is not None:
+                return req, offer, existing, None
+        now = await store.db_now(s)
+        cls._check_acceptable(req, offer, now)
+        return req, offer, None, now
+
+    # The guard: before the reservation, a deferred deliveries.accept.guard event is committed. Unless
+    # the accept's own transaction settles it (outbox.settle, with the delivery) or the saga calls it
+    # off, a dispatcher runs check_accept_guard DELIVERIES_ACCEPT_GUARD_SECONDS later: the
+    # reservation is given back unless the delivery exists. It covers what the saga cannot settle
+    # itself: a process that dies after reserving, a commit whose reply was lost while the database
+    # stays out of reach, a reservation still in flight when the saga gave up, a release that
+    # failed.
+    async def _guard(self, p: Principal | None, rid: uuid.UUID, oid: uuid.UUID,
+                     delivery_id: uuid.UUID) -> tuple[str, str]:
+        """(trip id, guard key): commits the guard on the offer's trip; NOT_FOUND when the caller
+        has no such offer (nothing written)."""
+        key = f"accept-guard:{delivery_id}"
+        async with self.d.sessions.begin() as s:
+            found = await store.offer_trip(s, rid, oid)
+            if found is None or (p is not None and str(found.customer_id) != p.user_id):
+                raise not_found("offer")
+            trip_id = str(found.trip_id)
+            await outbox.publish(s, TOPIC_ACCEPT_GUARD, {"delivery_request_id": str(rid), "trip_id": trip_id,
+                                                         "delivery_id": str(delivery_id)},
+                                 aggregate_id=str(delivery_id), idempotency_key=key,
+                                 delay_seconds=self.d.settings.accept_guard_seconds)
+        return trip_id, key
+
+    async def _call_off(self, guard: str) -> None:
+        """Settle the guard now: nothing was reserved, or it was given back. Best effort: a guard
+        left pending only runs a check that finds nothing to do."""
+        try:
+            async with self.d.sessions.begin() as s:
+                await outbox.settle(s, guard)
+        except Exception as e:  # noqa: BLE001
+            log.warning("accept guard %s left to run: %s", guard, e)
+
+    async def _release_now(self, trip_id: str, delivery_id: uuid.UUID, guard: str) -> None:
+        """Give a reservation back at once; the guard stays for whatever this cannot settle (trips
+        unreachable, or nothing reserved yet by a call that may still be in flight)."""
+        try:
+            released = await self.d.trips.release(trip_id, str(delivery_id))
+        except Exception as e:  # noqa: BLE001
+            log.warning("capacity release of delivery %s left to its guard: %s", delivery_id, e)
+            return
+        if released is not None:
+            await self._call_off(guard)
+
+    async def _outcome(self, rid: uuid.UUID, delivery_id: uuid.UUID, lock_timeout: str = "2s") -> bool | None:
+        """Did the accept that made delivery_id commit? Looks once the request's row lock is free (the
+        accept's transaction has ended either way). None when the database cannot tell now."""
+        try:
+            async with self.d.sessions() as s:
+                await s.execute(sa.text(f"SET LOCAL lock_timeout = '{lock_timeout}'"))
+                await store.request_by_id(s, rid, for_update=True)
+                return await store.delivery_by_id(s, delivery_id) is not None
+        except Exception as e:  # noqa: BLE001
+            log.warning("outcome of the accept of delivery %s unknown: %s", delivery_id, e)
+            return None
+
+    async def check_accept_guard(self, event) -> None:
+        """Outbox handler of deliveries.accept.guard: give the reservation back unless the delivery
+        exists. Raises to be retried when it cannot tell or cannot release."""
+        pl = event.payload
+        outcome = await self._outcome(uuid.UUID(pl["delivery_request_id"]), uuid.UUID(pl["delivery_id"]), "10s")
+        if outcome is None:
+            raise Unavailable("the database could not tell whether the accept committed")
+        if outcome is False:
+            await self.d.trips.release(pl["trip_id"], pl["delivery_id"])
 
     @staticmethod
     def _check_acceptable(req: DeliveryRequestRow, offer: OfferRow, now: dt.datetime) -> None:
@@ -374,23 +484,6 @@ class Offers:
             "pickup_address": req.pickup_address, "delivery_address": req.delivery_address,
             "accepted_at": now.isoformat()}, aggregate_id=str(delivery_id), idempotency_key=f"accepted:{delivery_id}")
         return delivery
-
-    async def release_capacity(self, trip_id: str, delivery_id: str, why: str) -> bool:
-        """Give a reservation back now; if the trips service cannot be reached, leave a durable
-        deliveries.capacity.release event that the outbox dispatcher retries. True when done now."""
-        try:
-            await self.d.trips.release(trip_id, delivery_id)
-            return True
-        except Exception as e:  # noqa: BLE001 - any failure: retry through the outbox
-            log.warning("capacity release for delivery %s deferred (%s): %s", delivery_id, why, e)
-        try:
-            async with self.d.sessions.begin() as s:
-                await outbox.publish(s, TOPIC_CAPACITY_RELEASE, {"trip_id": trip_id, "delivery_id": delivery_id,
-                                                                 "why": why},
-                                     aggregate_id=delivery_id, idempotency_key=f"release:{delivery_id}")
-        except Exception:  # noqa: BLE001
-            log.exception("could not schedule the capacity release of delivery %s on trip %s", delivery_id, trip_id)
-        return False
 
     # -- watching ------------------------------------------------------------------------------
     async def watch(self, request_id: str, stop: asyncio.Event | None = None) -> AsyncIterator[WatchEvent]:
