@@ -1,7 +1,8 @@
 """Matching benchmark: `python -m bench.matching [--trips 1000000] [--requests 1000]`.
 
 Creates a fresh trip_db, loads --trips trips with COPY (routes between ~40 European cities
-with jitter, departures spread over 60 days, 90 % published and public), builds the
+with jitter, departures spread over 60 days, 90 % published and public; with --history-days,
+over that many days before them too, those completed or cancelled), builds the
 indexes, then runs --requests realistic random requests (pickup and drop-off near two
 cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
   * at the database: the statements MatchTrips runs (services/trips/store.match_step picks them
@@ -73,24 +74,30 @@ def jitter(p, km=15.0):
     return p[0] + random.uniform(-km, km) / 111.0, p[1] + random.uniform(-km, km) / 75.0
 
 
-def rows(n: int, start: dt.datetime):
+def rows(n: int, start: dt.datetime, history_days: int = 0):
+    """n trips departing at a steady rate from history_days before start to 60 days after it: those
+    already gone are completed (88 %) or cancelled, the others 90 % published (else draft,
+    completed or cancelled)."""
     travelers = [uuid.uuid4() for _ in range(max(n // 20, 1))]
     for _ in range(n):
         a, b = random.sample(NAMES, 2)
         o, d = jitter(CITIES[a]), jitter(CITIES[b])
-        dep = start + dt.timedelta(minutes=random.randint(0, 60 * 24 * 60))
+        dep = start + dt.timedelta(minutes=random.randint(-history_days * 24 * 60, 60 * 24 * 60))
         hours = random.randint(2, 16)
         w = random.choice((5000, 10000, 20000, 30000))
         published = random.random() < 0.9
+        status = "published" if published else random.choice(("draft", "completed", "cancelled"))
+        if dep < start:
+            status = "completed" if random.random() < 0.88 else "cancelled"
         yield (uuid.uuid4(), random.choice(travelers), f"{a} to {b}", random.choice(("car", "train", "flight", "bus")),
-               "published" if published else random.choice(("draft", "completed", "cancelled")), a,
+               status, a,
                f"SRID=4326;POINT({o[1]} {o[0]})", b, f"SRID=4326;POINT({d[1]} {d[0]})",
                f"SRID=4326;LINESTRING({o[1]} {o[0]}, {d[1]} {d[0]})", 500000, dep, dep + dt.timedelta(hours=hours),
                hours * 60, w, 100000, 5, random.randint(0, w), 100000, 5, 1500, 200,
                "public" if random.random() < 0.95 else "private")
 
 
-def load(url: str, n: int) -> float:
+def load(url: str, n: int, history_days: int = 0) -> float:
     started = time.perf_counter()
     start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
     cols = ", ".join(COLUMNS)
@@ -100,7 +107,7 @@ def load(url: str, n: int) -> float:
         conn.execute(f"CREATE TEMP TABLE trips_load AS SELECT {cols} FROM trips WITH NO DATA")
         with conn.cursor() as cur:
             with cur.copy(f"COPY trips_load ({cols}) FROM STDIN") as cp:
-                for r in rows(n, start):
+                for r in rows(n, start, history_days):
                     cp.write_row(r)
         conn.execute(f"INSERT INTO trips ({cols}) SELECT {cols.replace('route_distance_m', 'ST_Length(route)::int')} "
                      "FROM trips_load")
@@ -283,6 +290,9 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--detour", type=int, default=50_000, help="max detour in metres (default 50 km)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--history-days", type=int, default=0,
+                    help="spread the trips' departures over this many days of history before the 60 days ahead "
+                         "(a table that keeps its past trips); default 0: every trip departs in the next 60 days")
     ap.add_argument("--grpc-client", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.grpc_client:
@@ -295,8 +305,13 @@ def main(argv=None) -> int:
     try:
         migrations.upgrade("trips", url)
         print(f"loading {args.trips:,} trips with COPY ...", flush=True)
-        secs = load(url, args.trips)
+        secs = load(url, args.trips, args.history_days)
         print(f"  loaded, indexed and analysed in {secs:.1f} s ({args.trips / secs:,.0f} trips/s overall)")
+        with psycopg.connect(url) as conn:
+            live = conn.execute("SELECT count(*) FROM trips WHERE status = 'published' AND visibility = 'public'"
+                                ).fetchone()[0]
+        print(f"  {live:,} of them published and public (departing in the next 60 days), "
+              f"{args.history_days} days of history")
         print("  " + prewarm(url))
         reqs = [make_request() for _ in range(args.requests)]
         db_times, counts, ways, plans, generic = db_bench(url, reqs, args.detour)
