@@ -18,7 +18,11 @@ With --out, the environment is read and command-line options win over it:
     ENVOY_HOST (127.0.0.1)  ENVOY_PORT (8080)  ENVOY_ADMIN_PORT (9901)
     ENVOY_DESCRIPTOR_PATH   (absolute path of gen/descriptors.pb)
     JWT_ISSUER (p2p-auth)   JWT_AUDIENCE (p2p-api)
-    <NAME>_ADDR             (host:port of a service, default 127.0.0.1:<registry port>)
+    <NAME>_ADDR             (host:port of a service, default 127.0.0.1:<registry port>; for
+                             Envoy, a comma-separated list of replicas: host:port,host:port)
+
+Reads (methods whose HTTP rule is a GET) are retried on another replica when the one chosen
+cannot be reached, resets the stream, or answers UNAVAILABLE (read_methods, READ_RETRY_POLICY).
 
 Python API: `build_config(port, admin_port, descriptor_path, addresses, ...) -> dict`,
 `render(config) -> str` and `write(path, ...)`.
@@ -254,27 +258,61 @@ def local_reply_config() -> dict:
     return {"mappers": mappers}
 
 
-def _grpc_route(prefix: str, cluster: str) -> dict:
-    return {
-        "match": {"prefix": prefix},
-        "route": {
-            "cluster": cluster,
-            # The route timeout would cover a whole stream: off, bounded by the caller's
-            # grpc-timeout (at most 60 s); idle streams by stream_idle_timeout. No retries.
-            "timeout": "0s",
-            "max_stream_duration": {"grpc_timeout_header_max": "60s"},
-        },
+# Reads are safe to send again: up to two retries, each on a replica not tried yet, when the
+# replica chosen refuses the connection or the stream, resets it, or answers UNAVAILABLE (down,
+# draining, or its database out of reach). Nothing is retried once the response has begun.
+READ_RETRY_POLICY = {
+    "retry_on": "connect-failure,refused-stream,reset,unavailable",
+    "num_retries": 2,
+    "retry_host_predicate": [{
+        "name": "envoy.retry_host_predicates.previous_hosts",
+        "typed_config": _typed("envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"),
+    }],
+    "host_selection_retry_max_attempts": 3,
+}
+
+
+def _grpc_route(match: dict, cluster: str, retry: dict | None = None) -> dict:
+    route = {
+        "cluster": cluster,
+        # The route timeout would cover a whole stream: off, bounded by the caller's
+        # grpc-timeout (at most 60 s); idle streams by stream_idle_timeout. Retries for reads only.
+        "timeout": "0s",
+        "max_stream_duration": {"grpc_timeout_header_max": "60s"},
     }
+    if retry:
+        route["retry_policy"] = retry
+    return {"match": match, "route": route}
+
+
+def read_methods(descriptor: pathlib.Path = DESCRIPTOR) -> list[str]:
+    """"/pkg.Service/Method" of every method of a routed service whose HTTP rule is a GET."""
+    from google.api import annotations_pb2
+    from google.protobuf import descriptor_pb2
+    routed = set(transcoded_services())
+    out = []
+    for f in descriptor_pb2.FileDescriptorSet.FromString(descriptor.read_bytes()).file:
+        for svc in f.service:
+            name = f"{f.package}.{svc.name}"
+            if name not in routed:
+                continue
+            for m in svc.method:
+                # re-parsed so that the google.api.http extension is known whatever was loaded first
+                opts = descriptor_pb2.MethodOptions.FromString(m.options.SerializeToString())
+                if opts.HasExtension(annotations_pb2.http) and opts.Extensions[annotations_pb2.http].get:
+                    out.append(f"/{name}/{m.name}")
+    return sorted(out)
 
 
 def routes() -> list[dict]:
-    out: list[dict] = []
+    owner = {svc: cluster_name(spec) for spec in registry.SERVICES for svc in spec.grpc_services}
+    out: list[dict] = [_grpc_route({"path": m}, owner[m.split("/")[1]], READ_RETRY_POLICY) for m in read_methods()]
     for spec in registry.SERVICES:
         for svc in spec.grpc_services:
-            out.append(_grpc_route(f"/{svc}/", cluster_name(spec)))
+            out.append(_grpc_route({"prefix": f"/{svc}/"}, cluster_name(spec)))
     # Health and reflection go to the first service so grpcurl works through Envoy.
     infra = cluster_name(registry.SERVICES[0])
-    out += [_grpc_route(p, infra) for p in registry.ALWAYS_PUBLIC_PREFIXES]
+    out += [_grpc_route({"prefix": p}, infra) for p in registry.ALWAYS_PUBLIC_PREFIXES]
     out.append({
         "match": {"prefix": "/"},
         "direct_response": {"status": 404, "body": {"inline_string": "Not Found"}},
@@ -291,11 +329,12 @@ def _endpoint(host: str, port: int) -> dict:
 
 
 def service_cluster(spec: registry.ServiceSpec, address: str) -> dict:
-    host, port = _split_hostport(address)
+    """`address`: host:port, or several (replicas) separated by commas."""
+    hosts = [_split_hostport(a.strip()) for a in address.split(",") if a.strip()]
     name = cluster_name(spec)
     cluster: dict = {
         "name": name,
-        "type": "STATIC" if _is_ip(host) else "STRICT_DNS",
+        "type": "STATIC" if all(_is_ip(h) for h, _ in hosts) else "STRICT_DNS",
         "connect_timeout": "1s",
         "lb_policy": "ROUND_ROBIN",
         "typed_extension_protocol_options": {
@@ -304,7 +343,8 @@ def service_cluster(spec: registry.ServiceSpec, address: str) -> dict:
                 explicit_http_config={"http2_protocol_options": {}},
             ),
         },
-        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [_endpoint(host, port)]}]},
+        "load_assignment": {"cluster_name": name,
+                            "endpoints": [{"lb_endpoints": [_endpoint(h, p) for h, p in hosts]}]},
         "health_checks": [{
             "timeout": "1s",
             "interval": "2s",

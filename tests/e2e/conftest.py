@@ -47,10 +47,12 @@ async def start_envoy(tmp_path_factory, addrs: dict[str, str]):
             while True:
                 try:
                     ready = (await c.get(f"http://127.0.0.1:{admin}/ready")).status_code == 200
-                    stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=membership_healthy")).text
-                    healthy = [ln for ln in stats.splitlines() if ln.strip()]
+                    stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=membership_(healthy|total)")).text
+                    counts = dict(ln.split(": ") for ln in stats.splitlines() if ln.strip())
+                    all_healthy = counts and all(v == counts[k.replace("_total", "_healthy")]
+                                                 for k, v in counts.items() if k.endswith("_total"))
                     jwks = (await c.get(f"{base}/api/v1/auth/jwks")).status_code == 200
-                    if ready and healthy and all(ln.endswith(": 1") for ln in healthy) and jwks:
+                    if ready and all_healthy and jwks:
                         break
                 except httpx.HTTPError:
                     pass

@@ -189,13 +189,46 @@ def test_http_annotated_rpcs_are_transcoded_and_routed():
         annotated = [m.name for m in svc.method if m.options.HasExtension(annotations_pb2.http)]
         if annotated:
             assert name in transcoded, f"{name} has HTTP annotations ({annotated[0]}, ...) but is not transcoded"
-    routes = {r["match"]["prefix"]: r for r in hcm["route_config"]["virtual_hosts"][0]["routes"]}
+    routes = {r["match"]["prefix"]: r for r in hcm["route_config"]["virtual_hosts"][0]["routes"]
+              if "prefix" in r["match"]}
     clusters = {c["name"] for c in config["static_resources"]["clusters"]}
     for spec in registry.SERVICES:
         for svc in spec.grpc_services:
             route = routes[f"/{svc}/"]["route"]
             assert route["cluster"] == spec.name and spec.name in clusters
-            assert route["timeout"] == "0s"
+            assert route["timeout"] == "0s" and "retry_policy" not in route
+
+
+def _rule_verbs(m: descriptor_pb2.MethodDescriptorProto) -> set[str]:
+    rule = descriptor_pb2.MethodOptions.FromString(m.options.SerializeToString()).Extensions[annotations_pb2.http]
+    return {r.WhichOneof("pattern") for r in (rule, *rule.additional_bindings)} - {None}
+
+
+def test_reads_and_only_reads_are_retried_on_another_replica():
+    """Each method whose HTTP rule is a GET has an exact-path route, ahead of its service's prefix
+    route, with the read retry policy; nothing else is retried (a write sent twice could be done
+    twice)."""
+    config = gen.build_config(addresses={"trips": "127.0.0.1:3003,127.0.0.1:3013"})
+    routes = _hcm(config)["route_config"]["virtual_hosts"][0]["routes"]
+    retried = {r["match"]["path"]: (i, r["route"]) for i, r in enumerate(routes) if "retry_policy" in r.get("route", {})}
+    owner = {svc: spec.name for spec in registry.SERVICES for svc in spec.grpc_services}
+    reads = set()
+    for name, svc in _descriptor_services().items():
+        for m in svc.method:
+            if name in owner and m.options.HasExtension(annotations_pb2.http) and "get" in _rule_verbs(m):
+                reads.add(f"/{name}/{m.name}")
+    assert reads and set(retried) == reads
+    prefix_at = {r["match"]["prefix"]: i for i, r in enumerate(routes) if "prefix" in r["match"]}
+    for path, (i, route) in retried.items():
+        assert route["cluster"] == owner[path.split("/")[1]] and i < prefix_at[path.rsplit("/", 1)[0] + "/"]
+        policy = route["retry_policy"]
+        assert set(policy["retry_on"].split(",")) == {"connect-failure", "refused-stream", "reset", "unavailable"}
+        assert [p["name"] for p in policy["retry_host_predicate"]] == ["envoy.retry_host_predicates.previous_hosts"]
+    assert "/p2p.trips.v1.TripService/GetTrip" in retried and "/p2p.trips.v1.TripService/CreateTrip" not in retried
+    (trips,) = [c for c in config["static_resources"]["clusters"] if c["name"] == "trips"]
+    endpoints = [e["endpoint"]["address"]["socket_address"]["port_value"]
+                 for e in trips["load_assignment"]["endpoints"][0]["lb_endpoints"]]
+    assert endpoints == [3003, 3013] and trips["type"] == "STATIC"
 
 
 # --------------------------------------------------------------------------- live smoke test

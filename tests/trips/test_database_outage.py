@@ -170,3 +170,34 @@ async def test_through_envoy_a_lost_database_is_503_and_the_route_recovers(
             proc.terminate()
             await proc.wait()
             log.close()
+
+
+async def test_through_envoy_a_read_is_answered_by_another_replica(
+        trips, trips_db, auth_server, users_server, deliveries_server, trips_server, traveler, tmp_path_factory):
+    """Two trips replicas behind Envoy, and one loses its database: it answers UNAVAILABLE until
+    Envoy's health check takes it out of rotation (seconds). Meanwhile Envoy sends each read
+    (a GET) that it had routed there to the other replica: every read is answered."""
+    t = await create_trip(trips, traveler)
+    async with server_behind_relay(trips_db, users_server) as (port, relay):
+        proc, log, base, _, admin = await start_envoy(tmp_path_factory, {
+            "auth": auth_server.address, "users": users_server.address, "deliveries": deliveries_server.address,
+            "trips": f"{trips_server.address},127.0.0.1:{port}"})
+        try:
+            async with httpx.AsyncClient(base_url=base, timeout=20,
+                                         headers={"authorization": f"Bearer {traveler.tokens.access_token}"}) as c:
+                async def retries() -> int:
+                    stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=cluster.trips.upstream_rq_retry$"))
+                    return int(stats.text.split(": ")[1])
+
+                async def reads(n: int) -> list[int]:
+                    got = await asyncio.gather(*[c.get(f"/api/v1/trips/{t.id}") for _ in range(n)])
+                    return [r.status_code for r in got]
+
+                assert await reads(10) == [200] * 10 and await retries() == 0
+                relay.cut()
+                assert await reads(20) == [200] * 20
+                assert await retries() >= 1          # some went to the replica without its database first
+        finally:
+            proc.terminate()
+            await proc.wait()
+            log.close()
