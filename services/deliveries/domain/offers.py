@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from services.common import outbox
-from services.common.errors import AlreadyExists, Aborted, DomainError, FailedPrecondition, InvalidArgument, Unavailable
+from services.common.errors import AlreadyExists, DomainError, FailedPrecondition, InvalidArgument, Unavailable
 from services.common.identity import Principal
 from services.common.validation import Violations
 from services.deliveries import store
@@ -315,8 +315,6 @@ class Offers:
         async with self.d.sessions() as s:
             try:
                 req, offer, existing, now = await self._acceptable(s, p, rid, oid)
-                if existing is None and str(offer.trip_id) != trip_id:
-                    raise Aborted("the offer changed while it was being accepted; retry", reason="OFFER_CHANGED")
             except BaseException:
                 await s.close()
                 await self._call_off(guard)
@@ -386,8 +384,9 @@ class Offers:
     # failed.
     async def _guard(self, p: Principal | None, rid: uuid.UUID, oid: uuid.UUID,
                      delivery_id: uuid.UUID) -> tuple[str, str]:
-        """(trip id, guard key): commits the guard on the offer's trip; NOT_FOUND when the caller
-        has no such offer (nothing written)."""
+        """(trip id, guard key): commits the guard on the offer's trip (an offer's trip never
+        changes: not in rules.OFFER_UPDATABLE); NOT_FOUND when the caller has no such offer
+        (nothing written)."""
         key = f"accept-guard:{delivery_id}"
         async with self.d.sessions.begin() as s:
             found = await store.offer_trip(s, rid, oid)
