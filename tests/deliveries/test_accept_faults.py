@@ -1,6 +1,7 @@
 """The accept saga when the deliveries database or process fails in the middle of it: a write
 that never reaches the database, a commit whose reply is lost (the database then answering, or
-staying out of reach), and a process killed after it reserved. The database traffic goes through
+staying out of reach), a process killed after it reserved, and an accept held up past its
+guard's delay. The database traffic goes through
 a TcpRelay (tests/support/relay.py) that drops the connection at a chosen statement."""
 from __future__ import annotations
 
@@ -121,6 +122,33 @@ async def test_a_write_that_never_reaches_the_database_gives_the_reservation_bac
     assert guard(dsql, delivery_id) == [(True, 0)]    # called off once the release was done
     d = await accept(dl, customer, r, o)
     assert d.status == pb.DELIVERY_STATUS_ACCEPTED and before - await booked(trips, traveler, trip.id) == 2_000
+
+
+async def test_a_guard_due_while_its_accept_still_runs_waits_for_it(dl, trips, customer, traveler, dsql, trips_db,
+                                                                    deliveries_env, ratings, blocks, trips_server,
+                                                                    deliveries_server):
+    """The accept is held up between its reservation and its writes past the guard's delay (1 s
+    here). Another replica runs the guard: it waits for the request's row lock, which the accept
+    holds, and once the accept has committed it finds the delivery and gives nothing back."""
+    trip = await any_trip(trips, traveler)
+    r = await create_request(dl, customer)
+    o = await make_offer(dl, traveler, r.id, trip.id)
+    before = await booked(trips, traveler, trip.id)
+    async with deliveries_behind_relay(deliveries_env, ratings, blocks, trips_server.address) as (stub, relay):
+        relay.stall_on(INSERT_DELIVERY)
+        call = asyncio.ensure_future(accept(stub, customer, r, o))
+        await eventually(lambda: relay.stalled)
+        # the guard's handler (this process's other server) is blocked on the request's lock
+        await eventually(lambda: dsql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND wait_event_type = 'Lock' AND query LIKE 'SELECT delivery_requests.%%'")
+                         [0][0] >= 1)
+        relay.resume()
+        d = await call
+    [(delivery_id, _, _)] = reservations(trips_db, trip.id)
+    assert d.id == delivery_id and reservations(trips_db, trip.id) == [(d.id, 2_000, False)]
+    await eventually(lambda: guard(dsql, d.id)[0][0])
+    assert guard(dsql, d.id) == [(True, 0)]      # run once, found the delivery
+    assert before - await booked(trips, traveler, trip.id) == 2_000
 
 
 def _free_port() -> int:
