@@ -34,6 +34,7 @@ def build(settings: AuthSettings | None = None, users_address: str | None = None
 
     dispatcher = Dispatcher(app.engine, db.psycopg_url(s.base.database_url), EmailSender(s).handlers(),
                             poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
+                            retention_seconds=s.base.outbox_retention_seconds,
                             handler_timeout=30, name="auth-outbox")
     app.on_startup(dispatcher.start)
     app.on_shutdown(dispatcher.stop)
@@ -43,6 +44,7 @@ def build(settings: AuthSettings | None = None, users_address: str | None = None
     events = UserEvents(s.base, users_address)
     user_dispatcher = Dispatcher(app.engine, db.psycopg_url(s.base.database_url), events.handlers(),
                                  poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
+                                 retention_seconds=s.base.outbox_retention_seconds,
                                  handler_timeout=10, name="auth-user-events")
     app.on_startup(user_dispatcher.start)
     app.on_shutdown(events.close)

@@ -71,6 +71,7 @@ class Settings:
     # outbox
     outbox_poll_seconds: float
     outbox_max_attempts: int
+    outbox_retention_seconds: float   # delivered events are deleted after this long (0: kept)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -100,6 +101,7 @@ class Settings:
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             outbox_poll_seconds=env_float("OUTBOX_POLL_SECONDS", 2.0),
             outbox_max_attempts=env_int("OUTBOX_MAX_ATTEMPTS", 12),
+            outbox_retention_seconds=env_float("OUTBOX_RETENTION_SECONDS", 7 * 86400.0),
         )
         if env("P2P_ENV", "development") == "production" and s.service_key == DEV_SECRET:
             raise RuntimeError("SERVICE_KEY must be set in production")

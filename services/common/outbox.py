@@ -262,7 +262,8 @@ class Dispatcher:
 
     A handler "fails" by raising; it is then retried after
     ``min(max_backoff, base_backoff * 2**(attempts-1))`` seconds, scaled by a random factor in
-    [0.5, 1], until it has failed ``max_attempts`` times. Handlers of one batch run one after
+    [0.5, 1], until it has failed ``max_attempts`` times. Every ``purge_every_seconds`` it deletes
+    the events delivered more than ``retention_seconds`` ago (0 keeps them). Handlers of one batch run one after
     another inside the batch's transaction (the claimed rows stay locked meanwhile), so give
     outbound calls a deadline, or set ``handler_timeout``.
     """
@@ -280,6 +281,8 @@ class Dispatcher:
         max_backoff: float = 300,
         handler_timeout: float | None = None,
         name: str = "outbox",
+        retention_seconds: float = 7 * 86400,
+        purge_every_seconds: float = 3600,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -297,6 +300,9 @@ class Dispatcher:
         self.max_backoff = max_backoff
         self.handler_timeout = handler_timeout
         self.name = name
+        self.retention_seconds = retention_seconds      # 0: delivered events are kept
+        self.purge_every_seconds = purge_every_seconds
+        self._purged_at: float | None = None
 
         self._wake = asyncio.Event()          # NOTIFY, stop(), retry due, listener reconnected
         self._stop = asyncio.Event()
@@ -383,6 +389,7 @@ class Dispatcher:
             claimed = 0
             try:
                 await self._maybe_warn_unhandled()
+                await self._maybe_purge()
                 claimed, _ = await self._drain_batch()
                 errors = 0
             except asyncio.CancelledError:
@@ -505,6 +512,21 @@ class Dispatcher:
             due = asyncio.get_running_loop().time() + delay + 0.01
             if self._retry_due is None or due < self._retry_due:
                 self._retry_due = due
+
+    async def _maybe_purge(self) -> None:
+        """Every purge_every_seconds, delete the events delivered more than retention_seconds ago
+        (purge_delivered), so that the table does not grow for ever. Replicas may purge at the same
+        time: the second finds nothing left."""
+        now = time.monotonic()
+        if self.retention_seconds <= 0 or (self._purged_at is not None
+                                           and now - self._purged_at < self.purge_every_seconds):
+            return
+        self._purged_at = now
+        async with self._engine.begin() as conn:
+            n = await purge_delivered(conn, older_than_seconds=self.retention_seconds)
+        if n:
+            log.info("outbox %r purged %d event(s) delivered more than %.0f s ago", self.name, n,
+                     self.retention_seconds)
 
     async def _maybe_warn_unhandled(self, every_seconds: float = 60.0) -> None:
         """Log once per topic that has pending events but no handler here (cheap, rare)."""

@@ -48,6 +48,7 @@ def build(settings: DeliveriesSettings | None = None, *, ratings: RatingSource |
                              TOPIC_ACCEPT_GUARD: domain.offers.check_accept_guard,
                              **UserEventsForwarder(users_client).handlers()},
                             poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
+                            retention_seconds=s.base.outbox_retention_seconds,
                             handler_timeout=30, name="deliveries-outbox")
     app.on_startup(dispatcher.start)
     app.on_shutdown(dispatcher.stop)

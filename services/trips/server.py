@@ -36,6 +36,7 @@ def build(settings: TripsSettings | None = None, deliveries_address: str | None 
     events = TripEvents(peers)
     dispatcher = Dispatcher(app.engine, db.psycopg_url(s.base.database_url), events.handlers(),
                             poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
+                            retention_seconds=s.base.outbox_retention_seconds,
                             handler_timeout=2 * EVENT_TIMEOUT, name="trips-outbox")   # cancelled: two calls
     app.on_startup(dispatcher.start)
     app.on_shutdown(peers.close)

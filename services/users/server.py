@@ -40,6 +40,7 @@ def build(settings: UsersSettings | None = None, *, geocoder: Geocoder | None = 
     if s.sms_transport == "log":
         dispatcher = Dispatcher(app.engine, db.psycopg_url(db.sqlalchemy_url(s.base.database_url)), sms.handlers(),
                                 poll_seconds=s.base.outbox_poll_seconds, max_attempts=s.base.outbox_max_attempts,
+                                retention_seconds=s.base.outbox_retention_seconds,
                                 handler_timeout=10, name="users-outbox")
         app.on_startup(dispatcher.start)
         app.on_shutdown(dispatcher.stop)

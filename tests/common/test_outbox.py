@@ -448,3 +448,35 @@ async def test_settle_skips_an_event_a_dispatcher_holds(engine, session_factory,
     release.set()
     assert await drain == 1
     assert [r.delivered_at is not None for r in await rows(engine)] == [True]
+
+
+async def test_a_running_dispatcher_purges_old_delivered_events(engine, session_factory, listen_dsn):
+    """Delivered events older than retention_seconds go, at most every purge_every_seconds; pending
+    ones (not delivered yet, or of a topic nobody here handles) stay."""
+    async def ok(ev: Event) -> None:
+        pass
+
+    await publish_committed(session_factory, "t.kept", 2)
+    await publish_committed(session_factory, "t.nobody", 1)
+    await publish_committed(session_factory, "t.later", 1, idempotency_key="later", delay_seconds=60)
+    d = Dispatcher(engine, listen_dsn, {"t.kept": ok, "t.later": ok}, poll_seconds=0.1,
+                   retention_seconds=1.0, purge_every_seconds=0.2)
+    async def delivered() -> bool:
+        return len(await rows(engine, T.c.topic == "t.kept", T.c.delivered_at.is_not(None))) == 2
+
+    async def purged() -> bool:
+        return not await rows(engine, T.c.topic == "t.kept")
+
+    await d.start()
+    try:
+        assert await wait_until(delivered)
+        assert await wait_until(purged, timeout=10)
+    finally:
+        await d.stop()
+    assert sorted(r.topic for r in await rows(engine)) == ["t.later", "t.nobody"]
+    kept = Dispatcher(engine, listen_dsn, {"t.later": ok}, retention_seconds=0, purge_every_seconds=0)
+    async with session_factory() as s, s.begin():
+        await outbox.settle(s, "later")
+    await asyncio.sleep(1.1)
+    await kept._maybe_purge()                       # retention 0: delivered events are kept
+    assert sorted(r.topic for r in await rows(engine)) == ["t.later", "t.nobody"]
