@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import re
 import socket
 import uuid
@@ -238,8 +239,14 @@ def _dead_port() -> int:
 
 @pytest.fixture
 async def no_trips_server(deliveries_env, ratings, blocks):
+    before = os.environ.get("DELIVERIES_TRIPS_TIMEOUT_SECONDS")
     app = await start_deliveries({**deliveries_env, "DELIVERIES_TRIPS_TIMEOUT_SECONDS": "0.5"}, ratings, blocks,
                                  f"127.0.0.1:{_dead_port()}")
+    # start_deliveries set the environment: servers started later keep the usual deadline
+    if before is None:
+        os.environ.pop("DELIVERIES_TRIPS_TIMEOUT_SECONDS", None)
+    else:
+        os.environ["DELIVERIES_TRIPS_TIMEOUT_SECONDS"] = before
     ch = grpc.aio.insecure_channel(app.address)
     from p2p.deliveries.v1 import deliveries_pb2_grpc
     stub = deliveries_pb2_grpc.DeliveryServiceStub(ch)
