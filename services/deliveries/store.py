@@ -360,6 +360,15 @@ async def delivery_by_id(s: AsyncSession, delivery_id: uuid.UUID, for_update: bo
     return (await s.execute(q)).scalar_one_or_none()
 
 
+async def delivery_exists_once_unlocked(s: AsyncSession, request_id: uuid.UUID, delivery_id: uuid.UUID,
+                                        lock_timeout: str) -> bool:
+    """Whether the delivery exists, read after taking the request's row lock (so an accept of the
+    request still in progress has ended); LockNotAvailable after `lock_timeout` (e.g. "2s")."""
+    await s.execute(select(func.set_config("lock_timeout", lock_timeout, True)))     # SET LOCAL
+    await request_by_id(s, request_id, for_update=True)
+    return await delivery_by_id(s, delivery_id) is not None
+
+
 async def live_delivery_for_request(s: AsyncSession, request_id: uuid.UUID) -> DeliveryRow | None:
     q = select(DeliveryRow).where(DeliveryRow.delivery_request_id == request_id, DeliveryRow.status != "cancelled")
     return (await s.execute(q)).scalar_one_or_none()

@@ -52,6 +52,14 @@ async def booked(trips, traveler, trip_id: str) -> int:
     return (await available(trips, traveler, trip_id)).weight_grams
 
 
+async def offered(dl, trips, customer, traveler):
+    """(trip, request, offer, weight still available on the trip): a request with one offer on a new trip."""
+    trip = await any_trip(trips, traveler)
+    r = await create_request(dl, customer)
+    o = await make_offer(dl, traveler, r.id, trip.id)
+    return trip, r, o, await booked(trips, traveler, trip.id)
+
+
 def guard(dsql, delivery_id: str) -> list[tuple]:
     return dsql("SELECT delivered_at IS NOT NULL, attempts FROM outbox_events WHERE idempotency_key = %s",
                 f"accept-guard:{delivery_id}")
@@ -70,14 +78,11 @@ async def test_a_lost_commit_reply_is_resolved_by_looking(dl, trips, customer, t
     """The commit landed, its reply did not: the saga looks, finds the delivery and returns it; the
     reservation stays. (Before, a failed commit always released: the delivery stood with its
     capacity given back, so the trip could be overbooked.)"""
-    trip = await any_trip(trips, traveler)
-    r = await create_request(dl, customer)
-    o = await make_offer(dl, traveler, r.id, trip.id)
-    before = await booked(trips, traveler, trip.id)
+    trip, r, o, before = await offered(dl, trips, customer, traveler)
     async with deliveries_behind_relay(deliveries_env, ratings, blocks, trips_server.address) as (stub, relay):
         relay.lose_reply(after=INSERT_DELIVERY, to=b"COMMIT")
         d = await accept(stub, customer, r, o)
-        assert relay._lose is None, "the fault did not fire"
+        assert not relay.armed, "the fault did not fire"
     assert d.status == pb.DELIVERY_STATUS_ACCEPTED
     assert dsql("SELECT id::text FROM deliveries WHERE delivery_request_id = %s", r.id) == [(d.id,)]
     assert reservations(trips_db, trip.id) == [(d.id, 2_000, False)]
@@ -90,10 +95,7 @@ async def test_a_lost_commit_reply_with_the_database_gone_releases_nothing(dl, t
                                                                             blocks, trips_server):
     """The commit landed and the database is then out of reach: the saga cannot tell, answers
     UNAVAILABLE and gives nothing back; a retry returns the delivery."""
-    trip = await any_trip(trips, traveler)
-    r = await create_request(dl, customer)
-    o = await make_offer(dl, traveler, r.id, trip.id)
-    before = await booked(trips, traveler, trip.id)
+    trip, r, o, before = await offered(dl, trips, customer, traveler)
     async with deliveries_behind_relay(deliveries_env, ratings, blocks, trips_server.address) as (stub, relay):
         relay.lose_reply(after=INSERT_DELIVERY, to=b"COMMIT", then_cut=True)
         await expect(OK.UNAVAILABLE, accept(stub, customer, r, o))
@@ -108,14 +110,11 @@ async def test_a_lost_commit_reply_with_the_database_gone_releases_nothing(dl, t
 async def test_a_write_that_never_reaches_the_database_gives_the_reservation_back(dl, trips, customer, traveler,
                                                                                    dsql, trips_db, deliveries_env,
                                                                                    ratings, blocks, trips_server):
-    trip = await any_trip(trips, traveler)
-    r = await create_request(dl, customer)
-    o = await make_offer(dl, traveler, r.id, trip.id)
-    before = await booked(trips, traveler, trip.id)
+    trip, r, o, before = await offered(dl, trips, customer, traveler)
     async with deliveries_behind_relay(deliveries_env, ratings, blocks, trips_server.address) as (stub, relay):
         relay.cut_on(INSERT_DELIVERY)
         await expect(OK.UNAVAILABLE, accept(stub, customer, r, o))
-        assert relay._cut_on is None, "the fault did not fire"
+        assert not relay.armed, "the fault did not fire"
     assert dsql("SELECT count(*) FROM deliveries WHERE delivery_request_id = %s", r.id) == [(0,)]
     [(delivery_id, grams, released)] = reservations(trips_db, trip.id)
     assert (grams, released) == (2_000, True) and await booked(trips, traveler, trip.id) == before
@@ -130,10 +129,7 @@ async def test_a_guard_due_while_its_accept_still_runs_waits_for_it(dl, trips, c
     """The accept is held up between its reservation and its writes past the guard's delay (1 s
     here). Another replica runs the guard: it waits for the request's row lock, which the accept
     holds, and once the accept has committed it finds the delivery and gives nothing back."""
-    trip = await any_trip(trips, traveler)
-    r = await create_request(dl, customer)
-    o = await make_offer(dl, traveler, r.id, trip.id)
-    before = await booked(trips, traveler, trip.id)
+    trip, r, o, before = await offered(dl, trips, customer, traveler)
     async with deliveries_behind_relay(deliveries_env, ratings, blocks, trips_server.address) as (stub, relay):
         relay.stall_on(INSERT_DELIVERY)
         call = asyncio.ensure_future(accept(stub, customer, r, o))
@@ -164,10 +160,7 @@ async def test_a_process_killed_after_reserving_has_its_reservation_given_back(d
     """A deliveries process (a real one, `python -m services.deliveries.server`) is killed between
     its reservation and its writes. Its transaction dies with it; the guard it committed first is
     run by another replica (this process's server) and gives the capacity back."""
-    trip = await any_trip(trips, traveler)
-    r = await create_request(dl, customer)
-    o = await make_offer(dl, traveler, r.id, trip.id)
-    before = await booked(trips, traveler, trip.id)
+    trip, r, o, before = await offered(dl, trips, customer, traveler)
     url = make_url(deliveries_env["DELIVERIES_DATABASE_URL"])
     relay = await TcpRelay(url.host, url.port).start()
     port = _free_port()

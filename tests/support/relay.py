@@ -67,6 +67,11 @@ class TcpRelay:
         self._lose = (after, to)
         self._cut_after_loss = then_cut
 
+    @property
+    def armed(self) -> bool:
+        """A statement fault (lose_reply, cut_on, stall_on) is set and has not fired yet."""
+        return bool(self._lose or self._cut_on or self._stall_on)
+
     def cut_on(self, marker: bytes) -> None:
         self._cut_on = marker
 
@@ -92,14 +97,14 @@ class TcpRelay:
         await asyncio.gather(self._pipe(reader, up_writer, conn, upstream=True),
                              self._pipe(up_reader, writer, conn, upstream=False))
 
-    def _faults(self, data: bytes, conn: dict) -> str:
-        """What to do with bytes a client sends: "pass" or "cut"."""
+    def _cut_here(self, data: bytes, conn: dict) -> bool:
+        """Fire the statement faults that bytes a client sends trigger; True: drop the connection."""
         if self._stall_on and self._stall_on in data:
             self._stall_on = None
             self.stall()
         if self._cut_on and self._cut_on in data:
             self._cut_on = None
-            return "cut"
+            return True
         if self._lose:
             after, to = self._lose
             if conn["seen"] and to in data:
@@ -107,13 +112,13 @@ class TcpRelay:
                 conn["lose_next_reply"] = True
             elif after in data:
                 conn["seen"] = True
-        return "pass"
+        return False
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: dict,
                     upstream: bool) -> None:
         try:
             while data := await reader.read(65536):
-                if upstream and self._faults(data, conn) == "cut":
+                if upstream and self._cut_here(data, conn):
                     break
                 await self._flowing.wait()
                 if not upstream and conn["lose_next_reply"]:

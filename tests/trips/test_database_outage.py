@@ -45,6 +45,23 @@ async def server_behind_relay(trips_db, users_server, **base):
     assert relay.accepted >= 3         # the calls did go through the relay
 
 
+@contextlib.asynccontextmanager
+async def edge(tmp_path_factory, auth_server, users_server, deliveries_server, trips: str, user):
+    """A real Envoy in front of the services, trips at `trips` (replicas separated by commas), and an
+    HTTP client holding `user`'s token: (client, admin port)."""
+    proc, log, base, _, admin = await start_envoy(tmp_path_factory, {
+        "auth": auth_server.address, "users": users_server.address, "deliveries": deliveries_server.address,
+        "trips": trips})
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=20,
+                                     headers={"authorization": f"Bearer {user.tokens.access_token}"}) as c:
+            yield c, admin
+    finally:
+        proc.terminate()
+        await proc.wait()
+        log.close()
+
+
 async def test_a_lost_database_is_unavailable_and_the_server_recovers(trips, trips_db, users_server, traveler,
                                                                      service_token):
     t = await create_trip(trips, traveler)
@@ -128,48 +145,40 @@ async def test_through_envoy_a_lost_database_is_503_and_the_route_recovers(
     UNAVAILABLE (google.rpc.Status JSON with its ErrorInfo), then, once Envoy's health check sees
     the service NOT_SERVING, Envoy's own 503 without calling it; after the restore, 200 again."""
     t = await create_trip(trips, traveler)
-    async with server_behind_relay(trips_db, users_server) as (port, relay):
-        proc, log, base, _, _ = await start_envoy(tmp_path_factory, {
-            "auth": auth_server.address, "users": users_server.address, "deliveries": deliveries_server.address,
-            "trips": f"127.0.0.1:{port}"})
-        try:
-            async with httpx.AsyncClient(base_url=base, timeout=20,
-                                         headers={"authorization": f"Bearer {traveler.tokens.access_token}"}) as c:
-                async def get() -> httpx.Response:
-                    return await c.get(f"/api/v1/trips/{t.id}")
+    async with server_behind_relay(trips_db, users_server) as (port, relay), \
+            edge(tmp_path_factory, auth_server, users_server, deliveries_server,
+                 f"127.0.0.1:{port}", traveler) as (c, _):
+        async def get() -> httpx.Response:
+            return await c.get(f"/api/v1/trips/{t.id}")
 
-                r = await get()
-                assert r.status_code == 200 and r.json()["id"] == t.id
-                relay.cut()
-                r = await get()
-                assert r.status_code == 503, r.text
-                body = r.json()
-                assert body["code"] == grpc.StatusCode.UNAVAILABLE.value[0]
-                info = [d for d in body["details"] if d["@type"].endswith("google.rpc.ErrorInfo")]
-                assert info and info[0]["reason"] == "DATABASE_UNAVAILABLE", body
-                # the server's database watch (every 5 s) turns its health NOT_SERVING, and Envoy's
-                # health check (every 2 s, twice) takes it out of rotation: ~6 s here
-                seen, end = set(), asyncio.get_running_loop().time() + 30
-                while True:
-                    r = await get()
-                    assert r.status_code == 503, r.text        # never a 500 on the way
-                    seen.add(r.json()["message"])
-                    if r.json()["message"] == "no healthy upstream":
-                        break
-                    assert asyncio.get_running_loop().time() < end, f"Envoy kept routing to it: {seen}"
-                    await asyncio.sleep(0.1)
-                assert r.json()["code"] == grpc.StatusCode.UNAVAILABLE.value[0]
-                relay.restore()
-                end = asyncio.get_running_loop().time() + 30
-                while (r := await get()).status_code != 200:
-                    assert r.status_code == 503, r.text
-                    assert asyncio.get_running_loop().time() < end, "the route did not recover"
-                    await asyncio.sleep(0.1)
-                assert r.json()["id"] == t.id
-        finally:
-            proc.terminate()
-            await proc.wait()
-            log.close()
+        r = await get()
+        assert r.status_code == 200 and r.json()["id"] == t.id
+        relay.cut()
+        r = await get()
+        assert r.status_code == 503, r.text
+        body = r.json()
+        assert body["code"] == grpc.StatusCode.UNAVAILABLE.value[0]
+        info = [d for d in body["details"] if d["@type"].endswith("google.rpc.ErrorInfo")]
+        assert info and info[0]["reason"] == "DATABASE_UNAVAILABLE", body
+        # the server's database watch (every 5 s) turns its health NOT_SERVING, and Envoy's
+        # health check (every 2 s, twice) takes it out of rotation: ~6 s here
+        seen, end = set(), asyncio.get_running_loop().time() + 30
+        while True:
+            r = await get()
+            assert r.status_code == 503, r.text        # never a 500 on the way
+            seen.add(r.json()["message"])
+            if r.json()["message"] == "no healthy upstream":
+                break
+            assert asyncio.get_running_loop().time() < end, f"Envoy kept routing to it: {seen}"
+            await asyncio.sleep(0.1)
+        assert r.json()["code"] == grpc.StatusCode.UNAVAILABLE.value[0]
+        relay.restore()
+        end = asyncio.get_running_loop().time() + 30
+        while (r := await get()).status_code != 200:
+            assert r.status_code == 503, r.text
+            assert asyncio.get_running_loop().time() < end, "the route did not recover"
+            await asyncio.sleep(0.1)
+        assert r.json()["id"] == t.id
 
 
 async def test_through_envoy_a_read_is_answered_by_another_replica(
@@ -178,26 +187,18 @@ async def test_through_envoy_a_read_is_answered_by_another_replica(
     Envoy's health check takes it out of rotation (seconds). Meanwhile Envoy sends each read
     (a GET) that it had routed there to the other replica: every read is answered."""
     t = await create_trip(trips, traveler)
-    async with server_behind_relay(trips_db, users_server) as (port, relay):
-        proc, log, base, _, admin = await start_envoy(tmp_path_factory, {
-            "auth": auth_server.address, "users": users_server.address, "deliveries": deliveries_server.address,
-            "trips": f"{trips_server.address},127.0.0.1:{port}"})
-        try:
-            async with httpx.AsyncClient(base_url=base, timeout=20,
-                                         headers={"authorization": f"Bearer {traveler.tokens.access_token}"}) as c:
-                async def retries() -> int:
-                    stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=cluster.trips.upstream_rq_retry$"))
-                    return int(stats.text.split(": ")[1])
+    async with server_behind_relay(trips_db, users_server) as (port, relay), \
+            edge(tmp_path_factory, auth_server, users_server, deliveries_server,
+                 f"{trips_server.address},127.0.0.1:{port}", traveler) as (c, admin):
+        async def retries() -> int:
+            stats = (await c.get(f"http://127.0.0.1:{admin}/stats?filter=cluster.trips.upstream_rq_retry$"))
+            return int(stats.text.split(": ")[1])
 
-                async def reads(n: int) -> list[int]:
-                    got = await asyncio.gather(*[c.get(f"/api/v1/trips/{t.id}") for _ in range(n)])
-                    return [r.status_code for r in got]
+        async def reads(n: int) -> list[int]:
+            got = await asyncio.gather(*[c.get(f"/api/v1/trips/{t.id}") for _ in range(n)])
+            return [r.status_code for r in got]
 
-                assert await reads(10) == [200] * 10 and await retries() == 0
-                relay.cut()
-                assert await reads(20) == [200] * 20
-                assert await retries() >= 1          # some went to the replica without its database first
-        finally:
-            proc.terminate()
-            await proc.wait()
-            log.close()
+        assert await reads(10) == [200] * 10 and await retries() == 0
+        relay.cut()
+        assert await reads(20) == [200] * 20
+        assert await retries() >= 1          # some went to the replica without its database first

@@ -424,9 +424,7 @@ class Offers:
         accept's transaction has ended either way). None when the database cannot tell now."""
         try:
             async with self.d.sessions() as s:
-                await s.execute(sa.text(f"SET LOCAL lock_timeout = '{lock_timeout}'"))
-                await store.request_by_id(s, rid, for_update=True)
-                return await store.delivery_by_id(s, delivery_id) is not None
+                return await store.delivery_exists_once_unlocked(s, rid, delivery_id, lock_timeout)
         except Exception as e:  # noqa: BLE001
             log.warning("outcome of the accept of delivery %s unknown: %s", delivery_id, e)
             return None
