@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row, namedtuple_row
 
-from services.common import dbadmin, migrations
+from services.common import db, dbadmin, migrations
 from services.trips import store
 from tests.conftest import ADMIN_URL, db_url
 
@@ -210,6 +210,90 @@ def test_a_shortcut_is_final_only_with_a_full_page_within_its_detour():
     assert (way, bind["detour"], bound) == ("near", 21_001, None)
     assert store.match_step(req, after=[row(9_000, 12_000)] * 4)[1]["detour"] == 50_000
     assert store.match_step({**req, "way": "near"})[::2] == ("near", None)   # a forced way: no shortcut
+    assert store.shortcut_detour({**req, "way": "near"}) is None
+    assert store.match_step(req, shortcut=False)[::2] == ("near", None)      # not tried
+    assert store.shortcut_detour(req) == store.far_detour(brussels, antwerp)
+
+
+def test_shortcut_odds_follow_what_the_shortcut_did_lately():
+    odds = store.ShortcutOdds()
+    assert odds.worth_trying                   # tried until it is seen to fail
+    odds.saw(False)
+    assert not odds.worth_trying and odds.rate == 0     # the first outcome replaces the prior
+    for _ in range(19):
+        odds.saw(True)
+    assert odds.rate == pytest.approx(19 / 20)          # the mean of the first 20
+    for _ in range(12):
+        odds.saw(False)
+    assert odds.worth_trying                   # then 5 % a step: 0.95 * 0.95 ** 12 = 0.513
+    odds.saw(False)
+    assert not odds.worth_trying               # 0.95 ** 14 = 0.488 < WORTH
+    odds.saw(True)
+    assert odds.worth_trying                   # 0.513: tried again
+
+
+def drive(conn, steps):
+    """Runs store.matching's statements on a connection, as store.match does: (rows, first step)."""
+    way, bind, bound = first = next(steps)
+    try:
+        while True:
+            way, bind, bound = steps.send(conn.execute(store.MATCH_STATEMENTS[way], bind).fetchall())
+    except StopIteration as done:
+        return done.value, first
+
+
+def test_the_near_way_run_first_tells_what_the_shortcut_would_have_done(trips_db):
+    """When the shortcut is not worth trying, match runs the near way at once: the same rows, and
+    its rows tell the odds whether the shortcut would have settled the request, as running the
+    shortcut first does."""
+    url, routes = trips_db
+    rng = random.Random(12)
+    seen = {True: 0, False: 0}
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        for req in close_requests(rng, routes, 150):
+            d = store.shortcut_detour(req)
+            if d is None:
+                continue
+            tried, skipped = store.ShortcutOdds(rate=1), store.ShortcutOdds(rate=0)
+            got, first = drive(conn, store.matching(req, tried))
+            assert first[0] == "far" and first[2] == d          # the shortcut first
+            settled = store.final(conn.execute(store.MATCH_STATEMENTS["far"], first[1]).fetchall(), d, req["limit"])
+            assert tried.rate == settled
+            got_near, first = drive(conn, store.matching(req, skipped))
+            assert first[0] == "near" and first[2] is None and first[1]["detour"] == req["detour"]   # the near way
+            assert skipped.rate == settled                      # ... says what the shortcut would have done
+            assert [(r.id, r.pickup_detour, r.dropoff_detour) for r in got_near] == \
+                   [(r.id, r.pickup_detour, r.dropoff_detour) for r in got], req
+            seen[settled] += 1
+    assert seen[True] >= 20 and seen[False] >= 20, seen
+
+
+async def test_match_stops_trying_a_shortcut_that_does_not_settle(trips_db):
+    """store.match, as the service runs it: on requests the shortcut cannot settle (a page larger
+    than the trips there are), the odds fall below WORTH and the answers stay those of the near
+    way."""
+    url, routes = trips_db
+    rng = random.Random(13)
+    odds = store.ShortcutOdds()
+    reads = db.make_read_pool(url)
+    await reads.open()
+    try:
+        asked = 0
+        with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+            for req in close_requests(rng, routes, 60):
+                req["limit"] = 500
+                if store.shortcut_detour(req) is None:
+                    continue
+                asked += 1
+                got = await store.match(reads, odds, **req)
+                _, near = store.match_bind(**req, way="near")
+                want = conn.execute(store.MATCH_STATEMENTS["near"], near).fetchall()
+                assert [(r.id, r.pickup_detour) for r in got] == [(r.id, r.pickup_detour) for r in want]
+                assert len(want) < 500
+                assert not odds.worth_trying, odds.rate   # from the first that did not settle
+        assert asked >= 20
+    finally:
+        await reads.close()
 
 
 def test_the_direction_test_spares_routes_over_150_degrees(trips_db):
