@@ -5,12 +5,13 @@ with jitter, departures spread over 60 days, 90 % published and public; with --h
 over that many days before them too, those completed or cancelled), builds the
 indexes, then runs --requests realistic random requests (pickup and drop-off near two
 cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
-  * at the database: the statements MatchTrips runs (services/trips/store.match_step picks them
+  * at the database: the statements MatchTrips runs (services/trips/store.matching picks them
     from store.MATCH_QUERY: MATCH_SQL and the columns of the trips it found),
   * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop) called
     by a client in a process of its own (a service identity token, one channel, blocking stub),
 and prints p50/p95/p99 for both (and at the database for each way of finding candidates: far,
-the shortcut for close points, and the near way after it), the mean result count, how many runs
+the shortcut for close points and the near way after it, or the near way at once when the
+shortcut is not worth trying, store.ShortcutOdds), the mean result count, how many runs
 had a generic plan, and the generic plan of the first request of each way (EXPLAIN ANALYZE,
 BUFFERS) to show the index use. It also counts the trips that match each request with no page
 limit and times the statement handed exactly those trips: the floor that a perfect candidate
@@ -168,38 +169,45 @@ def generic_plan(conn, query: str, params: dict) -> list[str]:
 
 
 def db_bench(url: str, reqs, detour: int):
-    """Times per request at the database as store.match runs it (store.match_step), the way each
-    took, the plan of the first request of each way, and how many runs had a generic plan."""
+    """Times per request at the database as store.match runs it (store.matching, with a
+    ShortcutOdds of its own), the way each took, the plan of the first request of each way, how
+    many runs had a generic plan, and the shortcut's rate at the end."""
     from psycopg.rows import namedtuple_row
     from services.trips import store
     sql = store.MATCH_STATEMENTS
     times, counts, ways, plans = [], [], [], {}
+    odds = store.ShortcutOdds()     # as the service's: learns from every request, the warm-up's too
 
-    def run(conn, r):   # as store.match; returns the rows and the way(s) taken
-        req, taken = request(r, detour), []
-        step = store.match_step(req)
-        while step is not None:
-            way, p, bound = step
-            got = conn.execute(sql[way], p).fetchall()
-            taken.append(way)
-            if store.final(got, bound, p["limit"]):
-                return got, " then ".join(taken) if len(taken) > 1 else way + (" (shortcut)" if bound else "")
-            step = store.match_step(req, after=got)
-        return [], "none"
+    def run(conn, req):   # as store.match; returns the rows and the statements run
+        steps, taken = store.matching(req, odds), []
+        try:
+            way, p, bound = next(steps)
+            while True:
+                got = conn.execute(sql[way], p).fetchall()
+                taken.append((way, p, bound))
+                way, p, bound = steps.send(got)
+        except StopIteration as done:
+            return done.value, taken
+
+    def how(req, taken) -> str:
+        ways = [way + (" (shortcut)" if bound else "") for way, _, bound in taken]
+        if ways == ["near"] and store.shortcut_detour(req) is not None:
+            return "near (shortcut not tried)"
+        return " then ".join(ways).replace(" (shortcut) then", " then") or "none"
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
         for r in reqs[:20]:  # warm-up
-            run(conn, r)
+            run(conn, request(r, detour))
         for r in reqs:
+            req = request(r, detour)
             t0 = time.perf_counter()
-            got, how = run(conn, r)
+            got, taken = run(conn, req)
             times.append((time.perf_counter() - t0) * 1000)
             counts.append(len(got))
-            ways.append(how)
-            if how not in plans:
-                way, p, _ = store.match_step(request(r, detour))
-                plans[how] = generic_plan(conn, sql[way], p)
+            ways.append(how(req, taken))
+            if ways[-1] not in plans and taken:
+                plans[ways[-1]] = generic_plan(conn, sql[taken[0][0]], taken[0][1])
         generic = conn.execute("SELECT sum(generic_plans) AS g, sum(custom_plans) AS c FROM pg_prepared_statements").fetchone()
-    return times, counts, ways, plans, generic
+    return times, counts, ways, plans, generic, odds.rate
 
 
 def floor_bench(url: str, reqs, detour: int):
@@ -314,18 +322,20 @@ def main(argv=None) -> int:
               f"{args.history_days} days of history")
         print("  " + prewarm(url))
         reqs = [make_request() for _ in range(args.requests)]
-        db_times, counts, ways, plans, generic = db_bench(url, reqs, args.detour)
+        from services.trips.store import ShortcutOdds
+        db_times, counts, ways, plans, generic, rate = db_bench(url, reqs, args.detour)
         floor_times, sizes = floor_bench(url, reqs, args.detour)
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
-        print(f"{'where':<22} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+        print(f"{'where':<28} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         for label, xs in (("database (statements)", db_times), ("gRPC MatchTrips", rpc_times)):
-            print(f"{label:<22} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
-        for way in ("far", "far (shortcut)", "far then near", "near"):
+            print(f"{label:<28} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
+        for way in ("far", "far (shortcut)", "far then near", "near (shortcut not tried)", "near"):
             xs = [t for t, w in zip(db_times, ways) if w == way]
             if xs:
-                print(f"  {way:<20} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
+                print(f"  {way:<26} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
                       f"{statistics.mean(xs):8.2f}   ({len(xs)} requests)")
+        print(f"the shortcut's rate at the end: {rate:.2f} (tried first while at least {ShortcutOdds.WORTH})")
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
         print(f"matching trips per request with no page limit: p50 {pct(sizes, .5)}, p95 {pct(sizes, .95)}, "
               f"p99 {pct(sizes, .99)}, max {max(sizes)}")
