@@ -10,7 +10,7 @@ help:
 	@echo "make run       database, every service and Envoy in the foreground (Ctrl-C stops)"
 	@echo "make stop      stop what make run started (from another terminal)"
 	@echo "make test      setup + lint + private PostgreSQL + pytest (ARGS=\"-k auth\" for pytest)"
-	@echo "make bench     python -m bench.run (auth) and python -m bench.matching (1M trips)"
+	@echo "make bench     python -m bench.run (auth), python -m bench.matching (1M trips: all ahead, then 730 days of history)"
 	@echo "make db-start / db-stop / db-status   the private PostgreSQL in .data/pg"
 	@echo "make clean     remove build/ and caches (keeps .venv, node_modules and .data)"
 
@@ -36,6 +36,7 @@ test:
 bench: setup
 	$(PY) -m bench.run $(ARGS)
 	$(PY) -m bench.matching
+	$(PY) -m bench.matching --history-days 730
 
 db-start:
 	scripts/pg.sh start
