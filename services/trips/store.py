@@ -613,20 +613,20 @@ def matching(request: dict, odds: ShortcutOdds | None = None):
     parameters, bound); send it the rows of each, and it returns the answer (StopIteration.value).
     With `odds`, it tries the shortcut first only while that is worth it, and tells odds what the
     first statement's rows say of the shortcut."""
-    step = match_step(request, shortcut=odds is None or odds.worth_trying)
-    d = None
-    if odds is not None and step is not None:
-        d = step[2] if step[2] is not None else shortcut_detour(request) if step[0] == "near" else None
-    first = True
-    while step is not None:
-        rows = yield step
-        if first and d is not None:
-            odds.saw(final(rows, d, request["limit"]))
-        first = False
-        if final(rows, step[2], request["limit"]):
-            return rows
+    tried = odds is None or odds.worth_trying
+    step = match_step(request, shortcut=tried)
+    if step is None:
+        return []
+    rows = yield step
+    d = step[2] if tried or step[0] != "near" else shortcut_detour(request)   # the shortcut's detour, if any
+    if odds is not None and d is not None:
+        odds.saw(final(rows, d, request["limit"]))
+    while not final(rows, step[2], request["limit"]):
         step = match_step(request, after=rows)
-    return []
+        if step is None:
+            return []
+        rows = yield step
+    return rows
 
 
 async def match(reads: AsyncConnectionPool, odds: ShortcutOdds | None = None, **request) -> list:
