@@ -359,7 +359,7 @@ class TripsDomain:
                  deep_link_scheme: str = "p2pdelivery", weather_ttl: float = 3 * 3600, weather_retry: float = 60):
         self.sessions = sessions
         self.reads = reads      # psycopg pool (db.make_read_pool) for matching, the hot read path
-        self.shortcut_odds = store.ShortcutOdds()   # whether matching tries its shortcut first, learnt here
+        self.widening = store.Widening()   # where matching starts its total steps, learnt here
         self.weather = weather
         self.share_base_url = share_base_url.rstrip("/")
         self._share_key = share_secret.encode()
@@ -874,7 +874,7 @@ class TripsDomain:
         if len(category) > 50:
             v.add("item_category", "must be at most 50 characters")
         v.raise_if_any()
-        rows = await store.match(self.reads, self.shortcut_odds, pickup=tuple(pickup), dropoff=tuple(dropoff),
+        rows = await store.match(self.reads, self.widening, pickup=tuple(pickup), dropoff=tuple(dropoff),
                                  detour=detour or 50_000, windows=windows, w=w, v=vol, n=n, exclude=excluded,
                                  category=category, limit=limit)
         # psycopg's named tuples read their fields as attributes, as the Trip message does

@@ -4,9 +4,11 @@ timeline), outbox_events and idempotency_keys. Weights are grams, volumes cm3, m
 units (integers)."""
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import math
 import uuid
+from statistics import median_low
 
 from geoalchemy2 import Geography
 from psycopg_pool import AsyncConnectionPool
@@ -326,13 +328,14 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 
 
 # Trips whose route passes within :detour of the pickup and then of the drop-off (geodesic distance,
-# order along the route's great circle: services/common/geo.py), underway during the pickup window,
-# with the capacity and category asked, nearest first. Candidates come from the GiST indexes; then
-# three filters from cheap to exact: the great-circle test on route_pole (a necessary condition,
-# with 1 % + 100 m to spare for the spheroid) and the direction test (the pickup comes first only
-# if pole . (pickup x drop-off) >= 0, see match_cubes; the near way's index has no direction, the
-# far way's already applied it), the distance on the sphere (same margin), the distance on the
-# spheroid.
+# order along the route's great circle: services/common/geo.py), with a total detour (pickup +
+# drop-off) of at most :total, underway during the pickup window, with the capacity and category
+# asked, nearest first. Candidates come from the GiST indexes; then three filters from cheap to
+# exact: the great-circle tests on route_pole (necessary conditions, with 1 % + 100 m a point to
+# spare for the spheroid: each point's, and their sum's, see match_cubes) and the direction test
+# (the pickup comes first only if pole . (pickup x drop-off) >= 0, see match_cubes; the near way's
+# index has no direction, the far way's already applied it), the distance on the sphere (same
+# margin), the distance on the spheroid.
 #
 # Two ways to find candidates among trips underway for at most a day (nearly all; longer ones are
 # always found by route box and schedule in ix_trips_match_long):
@@ -347,7 +350,7 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 # c is MATERIALIZED so that each distance is computed once a row: inlined, the filter on c.dp and
 # c.dd was pushed into the scan and the sort key and output computed ST_Distance again (~2.4 us each
 # on the spheroid; 15-20 % of the statement handed exactly its matches, bench/README.md).
-# match_step says which statements answer a request.
+# match_step says which statements answer a request (and with which total).
 _MATCH = """
 WITH c AS MATERIALIZED (
   SELECT t.id, t.route_frame AS f, t.departure_time,
@@ -366,6 +369,8 @@ WITH c AS MATERIALIZED (
                OR t.restrictions -> 'accepted_categories' ? CAST(:category AS text))))
     AND abs(t.route_pole[1] * :px + t.route_pole[2] * :py + t.route_pole[3] * :pz) <= :sin_reach
     AND abs(t.route_pole[1] * :dx + t.route_pole[2] * :dy + t.route_pole[3] * :dz) <= :sin_reach
+    AND abs(t.route_pole[1] * :px + t.route_pole[2] * :py + t.route_pole[3] * :pz)
+        + abs(t.route_pole[1] * :dx + t.route_pole[2] * :dy + t.route_pole[3] * :dz) <= :sin_sum
     AND (t.route_pole[1] * :wx + t.route_pole[2] * :wy + t.route_pole[3] * :wz >= -1e-12
          OR t.route_frame[7] > radians(150))
     AND {dwithin}(t.route, CAST(:pickup AS geography), :reach, false)
@@ -373,7 +378,7 @@ WITH c AS MATERIALIZED (
 SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour, {pickup_fraction} AS pickup_fraction,
        {dropoff_fraction} AS dropoff_fraction, row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank
 FROM c
-WHERE c.dp <= :detour AND c.dd <= :detour AND {pickup_fraction} < {dropoff_fraction}
+WHERE c.dp <= :detour AND c.dd <= :detour AND c.dp + c.dd <= :total AND {pickup_fraction} < {dropoff_fraction}
 ORDER BY c.dp + c.dd, c.departure_time
 LIMIT :limit
 """
@@ -410,9 +415,11 @@ def _cross_angle(p, q) -> tuple[list[float], float]:
     return cross, math.atan2(math.sqrt(sum(c * c for c in cross)), sum(a * b for a, b in zip(p, q)))
 
 
-def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict):
+def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict,
+                pole_reach: float | None = None):
     """The two query boxes (pickup, drop-off) of the far way in trip_match_cube's dimensions, or
-    None when the points are too close for it.
+    None when the points are too close for it. `reach` bounds each point's distance to the route,
+    `pole_reach` (by default `reach`) half their sum.
 
     A route whose great circle has the unit normal n (oriented origin -> destination) passes
     within reach of p and q only if |n.p| <= s and |n.q| <= s (s = sin(reach / R)). In the
@@ -424,11 +431,19 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     degrees for arcs up to 150 (longer arcs have the whole pole range in their cube). When both
     bounds are below 1 (points more than about two detours apart) g >= sqrt(1 - max(...)^2):
     the box of that region is the pole part of the query boxes. The route-box part is each point
-    +- the chord of reach; the time part the departures of the window."""
+    +- the chord of reach; the time part the departures of the window.
+
+    A bound on the sum of the two distances, 2 pole_reach, bounds |n.p| + |n.q| = 2 max(|a| cos t,
+    |b| sin t) by 2 s (the sum of two sines is at most twice the sine of half the sum): the
+    rectangle |a| <= s / cos t, |b| <= s / sin t, with s = sin(pole_reach / R). Its corners bound
+    the box (h = |a| |u_i| + |b| |v_i|, g >= sqrt(1 - a^2 - b^2)), intersected with the rhombus's
+    box of each point's reach when that one is bounded. For a total T that is about the rhombus of
+    detour T/2, a quarter of the far way's region at detour T (bench/README.md)."""
     p, q = unit_vector(*pickup), unit_vector(*dropoff)
-    s = math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M))
+    pole_reach = reach if pole_reach is None else min(pole_reach, reach)
+    s = math.sin(min(math.pi / 2, pole_reach / EARTH_RADIUS_M))
     cross, angle = _cross_angle(p, q)
-    if angle * EARTH_RADIUS_M <= FAR_FACTOR * reach * 1.05 + 1000 or math.cos(angle / 2) <= s:
+    if angle * EARTH_RADIUS_M <= FAR_FACTOR * pole_reach * 1.05 + 1000 or math.cos(angle / 2) <= s:
         return None  # close points (any direction fits), or nearly antipodal ones (any great circle)
     half_a, half_b = s / math.cos(angle / 2), s / math.sin(angle / 2)
     if max(half_a, half_b) >= 1:
@@ -437,12 +452,20 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     v, _ = _norm([a - b for a, b in zip(p, q)])
     w, _ = _norm(cross)
     g_min = math.sqrt(1 - max(half_a, half_b) ** 2)
+    h = [max(half_a * abs(u[i]), half_b * abs(v[i])) for i in range(3)]
+    if pole_reach < reach:      # the rectangle of a total, and each point's rhombus if bounded
+        g_min = math.sqrt(max(0.0, 1 - half_a ** 2 - half_b ** 2))
+        h = [half_a * abs(u[i]) + half_b * abs(v[i]) for i in range(3)]
+        s = math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M))
+        if math.cos(angle / 2) > s and s < math.sin(angle / 2):
+            each_a, each_b = s / math.cos(angle / 2), s / math.sin(angle / 2)
+            g_min = max(g_min, math.sqrt(1 - max(each_a, each_b) ** 2))
+            h = [min(h[i], max(each_a * abs(u[i]), each_b * abs(v[i]))) for i in range(3)]
     lo, hi = [], []
     for i in range(3):
-        h = max(half_a * abs(u[i]), half_b * abs(v[i]))
         g_lo, g_hi = (g_min * w[i], w[i]) if w[i] >= 0 else (w[i], g_min * w[i])
-        lo.append(max(-1.0, g_lo - h - 1e-9))
-        hi.append(min(1.0, g_hi + h + 1e-9))
+        lo.append(max(-1.0, g_lo - h[i] - 1e-9))
+        hi.append(min(1.0, g_hi + h[i] + 1e-9))
     chord = 2 * math.sin(min(math.pi / 2, reach / (2 * EARTH_RADIUS_M))) * 1.0001 + 1e-9
     first = (window["window_start"] - dt.timedelta(days=1)).timestamp() / CUBE_DAY_SECONDS
     last = window["window_end"].timestamp() / CUBE_DAY_SECONDS
@@ -465,12 +488,18 @@ def pickup_window(start: dt.datetime | None, end: dt.datetime | None) -> dict | 
     return {"window_start": lo, "window_end": hi} if lo <= hi else None
 
 
-def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], detour: int) -> dict:
-    """MATCH_SQL's geometry parameters: the two points, the detour and its margins."""
-    reach = detour * 1.01 + 100
+def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], detour: int,
+                 total: int | None = None) -> dict:
+    """MATCH_SQL's geometry parameters: the two points, the detour and the total detour (pickup +
+    drop-off; by default twice the detour, which each point's detour implies) with their margins,
+    and the pole reach of match_cubes (half the total's margin)."""
+    total = 2 * detour if total is None else min(total, 2 * detour)
+    detour = min(detour, total)
+    reach, half = detour * 1.01 + 100, (total * 1.01 + 200) / 2     # half == reach at 2 detours
     (px, py, pz), (dx, dy, dz) = unit_vector(*pickup), unit_vector(*dropoff)
     return {"pickup": point(*pickup), "dropoff": point(*dropoff), "detour": detour, "reach": reach,
-            "sin_reach": math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M)),
+            "sin_reach": math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M)), "total": total, "pole_reach": half,
+            "sin_sum": 2 * math.sin(min(math.pi / 2, half / EARTH_RADIUS_M)),
             "px": px, "py": py, "pz": pz, "dx": dx, "dy": dy, "dz": dz,
             "wx": py * dz - pz * dy, "wy": pz * dx - px * dz, "wz": px * dy - py * dx}    # pickup x drop-off
 
@@ -492,17 +521,18 @@ MATCH_STATEMENTS = {way: str(q.compile(dialect=postgresql.dialect())) for way, q
 
 
 def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int, windows: dict, w: int,
-               v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int,
+               v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int, total: int | None = None,
                way: str | None = None) -> tuple[str, dict] | None:
-    """(way, parameters) of MATCH_SQL for a request: "far" when match_cubes applies, else "near"
-    (`way` forces one); None when the pickup window is already over."""
+    """(way, parameters) of MATCH_SQL for a request, with at most `total` of detour in all (by
+    default twice the detour): "far" when match_cubes applies, else "near" (`way` forces one);
+    None when the pickup window is already over."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
         return None
-    bind = {**match_params(pickup, dropoff, detour), **window, "w": w, "v": v, "n": n, "exclude": exclude,
+    bind = {**match_params(pickup, dropoff, detour, total), **window, "w": w, "v": v, "n": n, "exclude": exclude,
             "category": category, "limit": limit, "delivery_start": windows.get("delivery_start"),
             "delivery_end": windows.get("delivery_end")}
-    cubes = match_cubes(pickup, dropoff, bind["reach"], window) if way != "near" else None
+    cubes = match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"]) if way != "near" else None
     if cubes is None:
         if way == "far":
             raise ValueError("the far way needs pickup and drop-off far apart")
@@ -511,130 +541,125 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
     return "far", bind
 
 
-def far_detour(pickup: tuple[float, float], dropoff: tuple[float, float]) -> int:
-    """The largest detour (metres) for which match_cubes takes pickup and drop-off as far apart."""
+def widest_total(pickup: tuple[float, float], dropoff: tuple[float, float]) -> int:
+    """The largest total detour (metres) for which match_cubes takes pickup and drop-off as far apart."""
     arc = _cross_angle(unit_vector(*pickup), unit_vector(*dropoff))[1] * EARTH_RADIUS_M
-    # match_params: reach = detour * 1.01 + 100; match_cubes: far when arc > FAR_FACTOR * reach * 1.05 + 1000
-    return math.floor(((arc - 1000) / (FAR_FACTOR * 1.05) - 100) / 1.01) - 1
+    # match_params: pole reach = (total * 1.01 + 200) / 2; match_cubes: far when arc > FAR_FACTOR * pole reach * 1.05 + 1000
+    return math.floor((2 * (arc - 1000) / (FAR_FACTOR * 1.05) - 200) / 1.01) - 1
 
 
-SHORTCUT_MIN_DETOUR = 2000  # below this a shortcut would rarely find enough trips: go the near way at once
+MIN_TOTAL = 1000        # no total step below this: points that close go the near way at once
+WIDEN_FACTOR = 3        # a total step that did not fill the page is followed by one at most 3 times wider
+WIDEN_UP_TO = 0.8       # points far apart: no total step beyond 80 % of 2 detours, the far way itself instead
 
 
-def _shortcut(request: dict, way_bind: tuple[str, dict]) -> tuple[str, dict, int] | None:
-    """match_step's shortcut for a request whose way_bind (match_bind) is the near way, as (way,
-    parameters, detour); None when none applies (see shortcut_detour)."""
-    if request.get("way") is not None or way_bind[0] != "near":
+def widest_step(request: dict, way: str) -> int:
+    """The widest total step (match_step) for a request whose way at the full detour is `way`."""
+    detour = request["detour"]
+    if way == "far":
+        return int(WIDEN_UP_TO * 2 * detour)
+    return min(widest_total(request["pickup"], request["dropoff"]), 2 * detour - 1)
+
+
+def match_step(request: dict, start: int | None = None, after=None) -> tuple[str, dict, int | None] | None:
+    """The next statement of MATCH_QUERY that answers a request, as (way, parameters, total): run it,
+    and its rows are the answer if `final`; if not, run match_step(request, after=(those rows,
+    total)). None when the pickup window is over (no trip can pick up any more).
+
+    A total step (the far way with a total detour T) returns the best trips among those with a
+    pickup + drop-off detour of at most T. When they fill the page they are the answer: trips are
+    ranked by total detour, so every other trip comes after them. Its pole region is that of
+    detour T/2 (match_cubes): where trips are dense it settles a request with a small T, far cheaper
+    than the full detour's region. It applies to points closer together than the far way does, up
+    to widest_total.
+
+    The first step is a total step with T = `start` (Widening, learnt from recent requests): for
+    points far apart if T is at most WIDEN_UP_TO of 2 detours, for close points at most widest_total
+    (at that if more). Otherwise, or with a forced `way`, the way match_bind picks, at the full
+    detour. After a total step T whose k rows did not fill the page, the next one is at T times
+    1.2 sqrt(limit / k) (trips within T grow about as T squared), between 1.4 and WIDEN_FACTOR, under
+    the same limits; past them, the way match_bind picks."""
+    full = match_bind(**request)
+    if full is None:
         return None
-    d = min(request["detour"] - 1, far_detour(request["pickup"], request["dropoff"]))
-    if d < SHORTCUT_MIN_DETOUR:
-        return None
-    short = match_bind(**{**request, "detour": d})
-    return (*short, d) if short is not None and short[0] == "far" else None
+    total = None
+    if request.get("way") is None:
+        limit, top = request["limit"], widest_step(request, full[0])
+        if after is None:
+            total = start
+        else:
+            rows, last = after
+            grow = WIDEN_FACTOR if not rows else min(WIDEN_FACTOR, max(1.4, 1.2 * math.sqrt(limit / len(rows))))
+            total = last * grow if last < top else None
+        if total is not None and total > top:
+            total = top if full[0] == "near" and (after is None or after[1] < top) else None
+    if total is not None and total >= MIN_TOTAL:
+        step = match_bind(**request, total=int(total))
+        if step[0] == "far":
+            return (*step, int(total))
+    return (*full, None)
 
 
-def shortcut_detour(request: dict) -> int | None:
-    """The detour d of the shortcut that match_step may try first for this request, or None when
-    none applies: the far way already applies at the request's detour, the points are so close that
-    a shortcut would rarely find enough trips, the way is forced, or the pickup window is over."""
-    way_bind = match_bind(**request)
-    short = None if way_bind is None else _shortcut(request, way_bind)
-    return None if short is None else short[2]
+def final(rows, total: int | None, limit: int) -> bool:
+    """Whether a step's rows are the answer (match_step): always at the full detour; for a total
+    step, when they fill the page."""
+    return total is None or len(rows) == limit
 
 
-def match_step(request: dict, after=None, shortcut: bool = True) -> tuple[str, dict, int | None] | None:
-    """The next statement of MATCH_QUERY that answers a request, as (way, parameters, bound): run
-    it, and its rows are the answer if `final`; if not, run match_step(request, after=those rows).
-    None when the pickup window is over (no trip can pick up any more).
+class Widening:
+    """Where match_step's total steps start, learnt from recent requests, for points far apart and
+    close points apart: none (the full detour at once) until MIN_SEEN of a kind, or unless at least
+    half of the last WINDOW of them could have been settled by a total step (their page was full
+    within their widest_step); then the median total detour that their pages reached.
 
-    The first step goes the way match_bind picks, except for a request whose points are too close
-    for the far way at its detour but not at a smaller one, d (shortcut_detour). There, unless
-    `shortcut` is False, a shortcut comes first: the far way with detour d (the bound). Its rows
-    are the trips within d of both points, best first. When it fills the page and the last row's
-    total detour s is at most d, they are the answer: every trip with a total detour of at most s
-    is within s <= d of both points, so among them. Otherwise the near way follows, and when the
-    shortcut did fill the page, with the detour cut to s: those rows are `limit` matching trips, so
-    the answer's totals are at most s too."""
-    if after is not None:
-        detour = request["detour"]
-        if len(after) == request["limit"]:
-            detour = min(detour, after[-1].pickup_detour + after[-1].dropoff_detour + 1)
-        way_bind = match_bind(**{**request, "detour": detour, "way": "near"})
-        return None if way_bind is None else (*way_bind, None)
-    way_bind = match_bind(**request)
-    if way_bind is None:
-        return None
-    return (_shortcut(request, way_bind) if shortcut else None) or (*way_bind, None)
+    Every request tells, whatever statements answered it: its answer is the page, so its last row's
+    total is the smallest total a step would have settled it with. The choice only changes the time
+    a request takes, never its rows. Measured on 1M trips (bench/README.md): where every trip is
+    live, a page of 50 was full within the widest step for ~80 % of the requests whose points are
+    far apart, at a median total of 35 km; with two years of history, for 1 %."""
+    WINDOW = 40
+    MIN_SEEN = 5
 
+    def __init__(self):
+        self.seen = {kind: collections.deque(maxlen=self.WINDOW) for kind in ("far", "close")}
 
-def final(rows, bound: int | None, limit: int) -> bool:
-    """Whether a step's rows are the answer (match_step): always without a bound; for a shortcut
-    with detour `bound`, when they fill the page and the last one's total detour (each rounded to
-    the metre, hence the 1 m) is at most bound."""
-    if bound is None:
-        return True
-    return len(rows) == limit and rows[-1].pickup_detour + rows[-1].dropoff_detour + 1 <= bound
+    def start(self, kind: str) -> int | None:
+        seen = self.seen[kind]
+        if len(seen) < self.MIN_SEEN or 2 * sum(fits for _, fits in seen) < len(seen):
+            return None
+        return median_low(total for total, _ in seen)
+
+    def saw(self, kind: str, rows, limit: int, widest: int) -> None:
+        """What a request of this kind, whose widest_step was `widest`, was answered with."""
+        # each detour is rounded to the metre: 2 m more, so that a step with this total holds the last row
+        total = rows[-1].pickup_detour + rows[-1].dropoff_detour + 2 if len(rows) == limit and rows else math.inf
+        self.seen[kind].append((total, total <= widest))
 
 
-class ShortcutOdds:
-    """How often the shortcut settled the requests it could have settled, lately: whether match
-    tries it first. It pays where trips are dense, and not where they are sparse.
-
-    Every request with a shortcut (match_step's d) tells: when the shortcut ran, whether it was
-    final; when the near way ran first, whether its rows are final with bound d, which is the
-    same (a full page with its last total within d holds exactly the trips the shortcut would have
-    returned). `rate` is their mean over the first 1/weight of them, then a moving average over
-    roughly the last 1/weight; before any, `rate` as given (1: try it). The choice only changes the
-    time a request takes, never its rows.
-
-    Measured on 1M trips (bench/README.md, p50s), with p the rate: where every trip is live, the
-    shortcut settled ~90 % of the close-point requests in 19 ms, the near way after one that did not
-    took 23 ms more, and the near way alone 38 ms: trying first pays while 19 + (1 - p) 23 < 38,
-    p > 0.2. On a table that keeps two years of history it settled none, and cost ~2.7 ms before a
-    near way of ~4.5 ms: there it would pay from p > 0.6. WORTH lies between the two, with room for
-    the rate's swings where trips are dense (at 0.7, a run of failures there sent 10 requests of
-    ~190 the near way at once)."""
-    WORTH = 0.5
-
-    def __init__(self, weight: float = 0.05, rate: float = 1.0):
-        self.weight, self.rate, self.seen = weight, rate, 0
-
-    @property
-    def worth_trying(self) -> bool:
-        return self.rate >= self.WORTH
-
-    def saw(self, settled: bool) -> None:
-        self.seen += 1
-        self.rate += max(self.weight, 1 / self.seen) * (float(settled) - self.rate)
-
-
-def matching(request: dict, odds: ShortcutOdds | None = None):
+def matching(request: dict, widening: Widening | None = None):
     """The statements that answer a request, as a generator: it yields match_step's (way,
-    parameters, bound); send it the rows of each, and it returns the answer (StopIteration.value).
-    With `odds`, it tries the shortcut first only while that is worth it, and tells odds what the
-    first statement's rows say of the shortcut."""
-    tried = odds is None or odds.worth_trying
-    step = match_step(request, shortcut=tried)
-    if step is None:
+    parameters, total); send it the rows of each, and it returns the answer (StopIteration.value).
+    With `widening`, the first step starts where it says, and it learns from the answer."""
+    full = match_bind(**request)
+    if full is None:
         return []
+    kind, widest = "far" if full[0] == "far" else "close", widest_step(request, full[0])
+    step = match_step(request, start=widening.start(kind) if widening is not None else None)
     rows = yield step
-    d = step[2] if tried or step[0] != "near" else shortcut_detour(request)   # the shortcut's detour, if any
-    if odds is not None and d is not None:
-        odds.saw(final(rows, d, request["limit"]))
     while not final(rows, step[2], request["limit"]):
-        step = match_step(request, after=rows)
-        if step is None:
-            return []
+        step = match_step(request, after=(rows, step[2]))
         rows = yield step
+    if widening is not None:
+        widening.saw(kind, rows, request["limit"], widest)
     return rows
 
 
-async def match(reads: AsyncConnectionPool, odds: ShortcutOdds | None = None, **request) -> list:
+async def match(reads: AsyncConnectionPool, widening: Widening | None = None, **request) -> list:
     """Rows (named tuples) of TRIP_FIELDS and the match figures, best first (the statements of
     `matching`). `reads`: a psycopg pool in autocommit (db.make_read_pool): each statement reads one
     snapshot, and a request needs one or two of them. The wait for a connection ends before the
     caller's deadline (db.read_connection)."""
-    steps = matching(request, odds)
+    steps = matching(request, widening)
     async with db.read_connection(reads) as conn:
         try:
             way, bind, _ = next(steps)

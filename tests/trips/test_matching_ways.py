@@ -2,8 +2,8 @@
 
 The far way (ix_trips_match_cube: route box, direction and departure in one 7-D box) only prunes
 candidates, so on any data it must return exactly what the near way (route boxes and departure)
-returns; so must a request whose points are close, answered by a shortcut through the far way
-with a smaller detour when that settles it. A database of its own, with random trips all over
+returns; so must a total step (the far way bounded by the sum of the two detours, which also
+applies to closer points), and the steps of match_step from wherever they start. A database of its own, with random trips all over
 Europe and between a dozen hubs (some underway for days) and random requests: along a trip's
 route (many matches) and anywhere (few), detours 5-300 km."""
 from __future__ import annotations
@@ -141,7 +141,7 @@ def test_far_way_finds_exactly_what_the_near_way_finds(trips_db):
 
 def close_requests(rng: random.Random, routes, n: int):
     """Requests along a route whose points are 0.3-2.1 detours apart: the far way does not apply at
-    their detour, so match_step tries a shortcut with a smaller one first."""
+    their detour, a total step up to about their distance apart does."""
     for req in requests(rng, routes, 10 * n):
         o, d, dep = rng.choice(routes)
         arc = math.acos(max(-1.0, min(1.0, sum(x * y for x, y in zip(store.unit_vector(*o), store.unit_vector(*d))))))
@@ -151,7 +151,7 @@ def close_requests(rng: random.Random, routes, n: int):
         f1 = rng.uniform(0, 1 - gap)
         off = [rng.choice((-1, 1)) * req["detour"] * rng.uniform(0, 1) for _ in range(2)]
         req["pickup"], req["dropoff"] = on_route(o, d, f1, off[0]), on_route(o, d, f1 + gap, off[1])
-        req["limit"] = rng.choice((1, 3, 10, 50))     # small pages: the shortcut is often taken
+        req["limit"] = rng.choice((1, 3, 10, 50))     # small pages: often full within a total step
         req["windows"]["pickup_start"] = dep - dt.timedelta(hours=rng.uniform(0, 5))
         if req["windows"]["pickup_end"] is not None:
             req["windows"]["pickup_end"] = req["windows"]["pickup_start"] + dt.timedelta(hours=rng.choice((6, 48)))
@@ -161,139 +161,195 @@ def close_requests(rng: random.Random, routes, n: int):
             return
 
 
-def test_the_shortcut_finds_exactly_what_the_near_way_finds(trips_db):
+def key(rows):
+    return [(r.id, r.pickup_detour, r.dropoff_detour) for r in rows]
+
+
+def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(trips_db):
+    """The far way with a total detour T (pole region of T/2, the test on the sum of the two pole
+    products) returns what the near way returns with the same total: only the trips whose pickup +
+    drop-off detour is at most T, none missed. Close points up to their widest_total, far ones
+    anywhere below 2 detours, many of them with a total near the bound."""
     url, routes = trips_db
     sql = store.MATCH_STATEMENTS
     rng = random.Random(11)
-    taken = narrowed = fell_back = matched = 0
+    compared = {"far": 0, "close": 0}
+    matched = bounded = 0
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
         conn.execute("SET plan_cache_mode = force_generic_plan")   # as a prepared statement soon runs
-        for req in close_requests(rng, routes, 400):
-            way, bind, bound = store.match_step(req)
-            if bound is None:
+        for i, req in enumerate(list(close_requests(rng, routes, 250)) + list(requests(rng, routes, 300))):
+            full = store.match_bind(**req)
+            if full is None:
                 continue
-            assert way == "far" and bound < req["detour"]
-            got = conn.execute(sql["far"], bind).fetchall()
-            if store.final(got, bound, req["limit"]):
-                taken += 1
-            else:
-                way, bind, bound = store.match_step(req, after=got)
-                assert way == "near" and bound is None
-                narrowed += bind["detour"] < req["detour"]
-                fell_back += 1
-                got = conn.execute(sql["near"], bind).fetchall()
-            _, near = store.match_bind(**req, way="near")
-            want = conn.execute(sql["near"], near).fetchall()
-            assert [(r.id, r.pickup_detour, r.dropoff_detour) for r in got] == \
-                   [(r.id, r.pickup_detour, r.dropoff_detour) for r in want], req
-            matched += len(want)
-    assert taken >= 50 and fell_back >= 50 and narrowed >= 30 and matched >= 2000, (taken, fell_back, narrowed, matched)
+            top = store.widest_total(req["pickup"], req["dropoff"]) if full[0] == "near" else 2 * req["detour"] - 1
+            if top < store.MIN_TOTAL:
+                continue
+            for total in (top, rng.randint(store.MIN_TOTAL, top)):
+                way, bind = store.match_bind(**req, total=total)
+                assert way == "far" and bind["total"] == total and bind["detour"] == min(total, req["detour"])
+                got = conn.execute(sql["far"], bind).fetchall()
+                want = conn.execute(sql["near"], store.match_bind(**req, total=total, way="near")[1]).fetchall()
+                assert key(got) == key(want), (req, total)
+                assert all(r.pickup_detour + r.dropoff_detour <= total + 1 for r in got)
+                compared["far" if full[0] == "far" else "close"] += 1
+                matched += len(want)
+                unbounded = conn.execute(sql["near"], store.match_bind(**req, way="near")[1]).fetchall()
+                bounded += len(unbounded) > len(want)     # the total did leave trips out
+    assert min(compared.values()) >= 150 and matched >= 3000 and bounded >= 100, (compared, matched, bounded)
 
 
-def test_a_shortcut_is_final_only_with_a_full_page_within_its_detour():
+def test_total_steps_widen_then_the_full_detour_follows():
     row = namedtuple("row", "pickup_detour dropoff_detour")
-    assert store.final([row(400, 599)] * 5, 1000, 5)
-    assert not store.final([row(400, 600)] * 5, 1000, 5)      # 1,000 m could be 1,000.4: not within
-    assert not store.final([row(1, 1)] * 4, 1000, 5)          # a page not full: there may be more beyond
-    assert store.final([], None, 5)                           # without a bound, always
-    brussels, antwerp = (50.85, 4.35), (51.22, 4.40)
+    assert store.final([row(400, 600)] * 5, 1000, 5)         # a total step's full page: the answer
+    assert not store.final([row(1, 1)] * 4, 1000, 5)          # not full: there may be more beyond its total
+    assert store.final([], None, 5)                           # at the full detour, always
     window = {"pickup_start": None, "pickup_end": None}
+    brussels, antwerp = (50.85, 4.35), (51.22, 4.40)          # 41 km apart: close points at 50 km
     req = dict(pickup=brussels, dropoff=antwerp, detour=50_000, w=0, v=0, n=0, exclude=[], category="", limit=5,
                windows=window)
-    way, _, bound = store.match_step(req)
-    assert way == "far" and bound == store.far_detour(brussels, antwerp)
-    assert 10_000 < bound < 20_000        # 41 km apart: a shortcut with ~19 km
-    for detour, way in ((bound, "far"), (bound + 2, "near")):   # far_detour is the largest
-        assert store.match_bind(**{**req, "detour": detour})[0] == way
-    # after it: the near way, with the detour cut to the last total when the page was full
-    way, bind, bound = store.match_step(req, after=[row(9_000, 12_000)] * 5)
-    assert (way, bind["detour"], bound) == ("near", 21_001, None)
-    assert store.match_step(req, after=[row(9_000, 12_000)] * 4)[1]["detour"] == 50_000
-    assert store.match_step({**req, "way": "near"})[::2] == ("near", None)   # a forced way: no shortcut
-    assert store.shortcut_detour({**req, "way": "near"}) is None
-    assert store.match_step(req, shortcut=False)[::2] == ("near", None)      # not tried
-    assert store.shortcut_detour(req) == store.far_detour(brussels, antwerp)
+    widest = store.widest_total(brussels, antwerp)
+    assert 30_000 < widest < 40_000
+    assert store.match_bind(**req, total=widest)[0] == "far" and store.match_bind(**req, total=widest + 2)[0] == "near"
+    assert store.match_step(req)[::2] == ("near", None)                   # no start: the full detour
+    way, bind, total = store.match_step(req, start=5_000)
+    assert (way, total, bind["total"], bind["detour"]) == ("far", 5_000, 5_000, 5_000)
+    assert store.match_step(req, start=90_000)[2] == widest               # at most the widest
+    assert store.match_step(req, start=500)[::2] == ("near", None)        # below MIN_TOTAL
+    assert store.match_step({**req, "way": "near"}, start=5_000)[::2] == ("near", None)   # a forced way
+    assert store.match_step(req, after=([], 5_000))[2] == 15_000          # nothing found: 3 times wider
+    assert store.match_step(req, after=([row(1, 1)] * 4, 5_000))[2] == 7_000     # 4 of 5: 1.4 times
+    assert store.match_step(req, after=([row(1, 1)], 5_000))[2] == int(5_000 * 1.2 * math.sqrt(5))
+    assert store.match_step(req, after=([], 20_000))[2] == widest         # capped at the widest ...
+    assert store.match_step(req, after=([], widest))[::2] == ("near", None)   # ... then the full detour
+    paris, berlin = (48.86, 2.35), (52.52, 13.40)
+    req = {**req, "pickup": paris, "dropoff": berlin}
+    assert store.match_step(req, start=70_000)[::2] == ("far", 70_000)
+    assert store.match_step(req, start=90_000)[::2] == ("far", None)      # past WIDEN_UP_TO: the far way itself
+    assert store.match_step(req, after=([], 30_000))[::2] == ("far", None)
+    assert store.match_step(req, after=([], 20_000))[::2] == ("far", 60_000)
 
 
-def test_shortcut_odds_follow_what_the_shortcut_did_lately():
-    odds = store.ShortcutOdds()
-    assert odds.worth_trying                   # tried until it is seen to fail
-    odds.saw(False)
-    assert not odds.worth_trying and odds.rate == 0     # the first outcome replaces the prior
-    for _ in range(19):
-        odds.saw(True)
-    assert odds.rate == pytest.approx(19 / 20)          # the mean of the first 20
-    for _ in range(12):
-        odds.saw(False)
-    assert odds.worth_trying                   # then 5 % a step: 0.95 * 0.95 ** 12 = 0.513
-    odds.saw(False)
-    assert not odds.worth_trying               # 0.95 ** 14 = 0.488 < WORTH
-    odds.saw(True)
-    assert odds.worth_trying                   # 0.513: tried again
+def test_widening_starts_at_the_median_total_where_half_the_pages_fit():
+    row = namedtuple("row", "pickup_detour dropoff_detour")
+    w = store.Widening()
+    for total in (10_000, 20_000, 30_000, 40_000):
+        w.saw("far", [row(0, total)] * 3, 3, 80_000)
+    assert w.start("far") is None                         # fewer than MIN_SEEN
+    w.saw("far", [row(0, 50_000)] * 2, 3, 80_000)         # a page not full: no total would have settled it
+    assert w.start("far") == 30_002                       # the median, 2 m over the rounded detours
+    assert w.start("close") is None                       # each kind apart
+    for _ in range(2):
+        w.saw("far", [row(0, 50_000)] * 3, 3, 40_000)     # full, but beyond the widest step
+    assert w.start("far") == 40_002                       # 4 of 7 fit; median of 10, 20, 30, 40, 50, 50, -
+    w.saw("far", [], 3, 80_000)
+    assert w.start("far") == 40_002                       # 4 of 8: half still fit (the lower median)
+    w.saw("far", [], 3, 80_000)
+    assert w.start("far") is None                         # 4 of 9: less than half
+    for _ in range(store.Widening.WINDOW):
+        w.saw("close", [row(1_000, 2_000)], 1, 5_000)
+    assert w.start("close") == 3_002 and len(w.seen["close"]) == store.Widening.WINDOW
 
 
 def drive(conn, steps):
-    """Runs store.matching's statements on a connection, as store.match does: (rows, first step)."""
-    way, bind, bound = first = next(steps)
+    """Runs store.matching's statements on a connection, as store.match does: (rows, steps run)."""
+    taken = []
     try:
+        taken.append(next(steps))
         while True:
-            way, bind, bound = steps.send(conn.execute(store.MATCH_STATEMENTS[way], bind).fetchall())
+            way, bind, _ = taken[-1]
+            taken.append(steps.send(conn.execute(store.MATCH_STATEMENTS[way], bind).fetchall()))
     except StopIteration as done:
-        return done.value, first
+        return done.value, taken
 
 
-def test_the_near_way_run_first_tells_what_the_shortcut_would_have_done(trips_db):
-    """When the shortcut is not worth trying, match runs the near way at once: the same rows, and
-    its rows tell the odds whether the shortcut would have settled the request, as running the
-    shortcut first does."""
+def learnt(start: int | None) -> store.Widening:
+    w = store.Widening()
+    if start is not None:
+        for _ in range(store.Widening.MIN_SEEN):
+            for kind in ("far", "close"):
+                w.saw(kind, [namedtuple("row", "pickup_detour dropoff_detour")(0, start - 2)], 1, 10**9)
+    assert w.start("far") == start
+    return w
+
+
+def test_matching_answers_as_the_near_way_wherever_it_starts(trips_db):
+    """store.matching with total steps from a start that is too small, about right or too large,
+    on close and far requests: the same rows as the near way at the full detour."""
     url, routes = trips_db
     rng = random.Random(12)
-    seen = {True: 0, False: 0}
+    how = {"first": 0, "widened": 0, "full after": 0, "full at once": 0}
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
-        for req in close_requests(rng, routes, 150):
-            d = store.shortcut_detour(req)
-            if d is None:
+        for req in list(close_requests(rng, routes, 150)) + list(requests(rng, routes, 150)):
+            want = conn.execute(store.MATCH_STATEMENTS["near"], store.match_bind(**req, way="near")[1]).fetchall() \
+                if store.match_bind(**req) else []
+            start = rng.choice((1_000, 3_000, 10_000, 30_000, 90_000))
+            got, taken = drive(conn, store.matching(req, learnt(start)))
+            assert key(got) == key(want), (req, start)
+            if not taken:
                 continue
-            tried, skipped = store.ShortcutOdds(rate=1), store.ShortcutOdds(rate=0)
-            got, first = drive(conn, store.matching(req, tried))
-            assert first[0] == "far" and first[2] == d          # the shortcut first
-            settled = store.final(conn.execute(store.MATCH_STATEMENTS["far"], first[1]).fetchall(), d, req["limit"])
-            assert tried.rate == settled
-            got_near, first = drive(conn, store.matching(req, skipped))
-            assert first[0] == "near" and first[2] is None and first[1]["detour"] == req["detour"]   # the near way
-            assert skipped.rate == settled                      # ... says what the shortcut would have done
-            assert [(r.id, r.pickup_detour, r.dropoff_detour) for r in got_near] == \
-                   [(r.id, r.pickup_detour, r.dropoff_detour) for r in got], req
-            seen[settled] += 1
-    assert seen[True] >= 20 and seen[False] >= 20, seen
+            totals = [t for _, _, t in taken]
+            assert all(t is not None for t in totals[:-1]) and totals == sorted(totals[:-1]) + totals[-1:]
+            how["full at once" if totals == [None] else "first" if len(totals) == 1 else
+                "full after" if totals[-1] is None else "widened"] += 1
+    assert min(how.values()) >= 15, how
 
 
-async def test_match_stops_trying_a_shortcut_that_does_not_settle(trips_db):
-    """store.match, as the service runs it: on requests the shortcut cannot settle (a page larger
-    than the trips there are), the odds fall below WORTH and the answers stay those of the near
-    way."""
+async def test_match_learns_where_total_steps_pay(trips_db):
+    """store.match, as the service runs it: on pages larger than the trips there are, the
+    Widening learns that no total step settles them and the full detour answers at once; on pages
+    of one, it starts total steps at the median of their totals. Answers: the near way's."""
     url, routes = trips_db
     rng = random.Random(13)
-    odds = store.ShortcutOdds()
+    widening = store.Widening()
     reads = db.make_read_pool(url)
     await reads.open()
     try:
-        asked = 0
         with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
-            for req in close_requests(rng, routes, 60):
-                req["limit"] = 500
-                if store.shortcut_detour(req) is None:
-                    continue
-                asked += 1
-                got = await store.match(reads, odds, **req)
-                _, near = store.match_bind(**req, way="near")
-                want = conn.execute(store.MATCH_STATEMENTS["near"], near).fetchall()
-                assert [(r.id, r.pickup_detour) for r in got] == [(r.id, r.pickup_detour) for r in want]
-                assert len(want) < 500
-                assert not odds.worth_trying, odds.rate   # from the first that did not settle
-        assert asked >= 20
+            for limit, starts in ((500, False), (1, True)):
+                asked = 0
+                for req in close_requests(rng, routes, 40):
+                    req["limit"] = limit
+                    got = await store.match(reads, widening, **req)
+                    want = conn.execute(store.MATCH_STATEMENTS["near"],
+                                        store.match_bind(**req, way="near")[1]).fetchall()
+                    assert key(got) == key(want)
+                    asked += 1
+                assert asked == 40 and (widening.start("close") is not None) == starts, widening.seen["close"]
+                if starts:   # matching starts where the Widening says
+                    assert next(store.matching(req, widening)) == store.match_step(req, widening.start("close"))
     finally:
         await reads.close()
+
+
+def test_a_total_step_is_exact_at_its_bound(trips_db):
+    """The cheap tests of a total step (pole box and pole sum of half the total, sphere) keep a
+    margin: a trip whose pickup + drop-off detour is exactly the total is found, one whose is a few
+    metres more is not. Lisbon -> Warsaw, points hundreds of km off it (as test_matching's
+    test_detour_limit_is_exact_at_the_boundary)."""
+    url, _ = trips_db
+    now = dt.datetime.now(dt.timezone.utc)
+    lisbon, warsaw = (38.7223, -9.1393), (52.2297, 21.0122)
+    trip = uuid.uuid4()
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        conn.execute(f"INSERT INTO trips ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",
+                     (trip, uuid.uuid4(), "t", "car", "published", "o", store.point(*lisbon), "d",
+                      store.point(*warsaw), store.line(lisbon, warsaw), 1, now + dt.timedelta(hours=1),
+                      now + dt.timedelta(hours=20), 1140, 10_000, 100_000, 5, 10_000, 100_000, 5, "public"))
+        try:
+            for a, b in (((45.764, 4.8357), (53.5511, 9.9937)), ((43.2965, 5.3698), (59.3293, 18.0686)),
+                         ((48.5734, 7.7521), (54.35, 18.65))):
+                req = dict(pickup=a, dropoff=b, detour=1_000_000, w=1, v=0, n=1, exclude=[], category="",
+                           limit=5000, windows={"pickup_start": now, "pickup_end": now + dt.timedelta(hours=6)})
+                exact = conn.execute("SELECT ST_Distance(route, %s::geography) + ST_Distance(route, %s::geography) "
+                                     "FROM trips WHERE id = %s", (store.point(*a), store.point(*b), trip)).fetchone()[0]
+                assert exact > 100_000
+                for total, found in ((math.ceil(exact), True), (math.floor(exact) - 1, False)):
+                    way, bind = store.match_bind(**req, total=total)
+                    assert way == "far"
+                    rows = conn.execute(store.MATCH_STATEMENTS[way], bind).fetchall()
+                    assert (trip in [r.id for r in rows]) == found, (a, b, total)
+        finally:
+            conn.execute("DELETE FROM trips WHERE id = %s", (trip,))
 
 
 def test_the_direction_test_spares_routes_over_150_degrees(trips_db):
