@@ -9,10 +9,10 @@ cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
     from store.MATCH_QUERY: MATCH_SQL and the columns of the trips it found),
   * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop) called
     by a client in a process of its own (a service identity token, one channel, blocking stub),
-and prints p50/p95/p99 for both (and at the database for each way of finding candidates: far,
-the shortcut for close points and the near way after it, or the near way at once when the
-shortcut is not worth trying, store.ShortcutOdds), the mean result count, how many runs
-had a generic plan, and the generic plan of the first request of each way (EXPLAIN ANALYZE,
+and prints p50/p95/p99 for both (and at the database for each sequence of statements: total steps,
+then the far or near way at the full detour, store.match_step, started where a store.Widening of
+its own says), the mean result count, how many runs
+had a generic plan, and the generic plan of the first request of each kind and first statement (EXPLAIN ANALYZE,
 BUFFERS) to show the index use. It also counts the trips that match each request with no page
 limit and times the statement handed exactly those trips: the floor that a perfect candidate
 index would leave (floor_bench). The database is dropped at the end.
@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import datetime as dt
+import itertools
 import json
 import os
 import pathlib
@@ -170,30 +172,31 @@ def generic_plan(conn, query: str, params: dict) -> list[str]:
 
 def db_bench(url: str, reqs, detour: int):
     """Times per request at the database as store.match runs it (store.matching, with a
-    ShortcutOdds of its own), the way each took, the plan of the first request of each way, how
-    many runs had a generic plan, and the shortcut's rate at the end."""
+    Widening of its own), the statements each took, the plan of the first request of each kind,
+    how many runs had a generic plan, and where the Widening starts at the end."""
     from psycopg.rows import namedtuple_row
     from services.trips import store
     sql = store.MATCH_STATEMENTS
     times, counts, ways, plans = [], [], [], {}
-    odds = store.ShortcutOdds()     # as the service's: learns from every request, the warm-up's too
+    widening = store.Widening()     # as the service's: learns from every request, the warm-up's too
 
     def run(conn, req):   # as store.match; returns the rows and the statements run
-        steps, taken = store.matching(req, odds), []
+        steps, taken = store.matching(req, widening), []
         try:
-            way, p, bound = next(steps)
+            way, p, total = next(steps)
             while True:
                 got = conn.execute(sql[way], p).fetchall()
-                taken.append((way, p, bound))
-                way, p, bound = steps.send(got)
+                taken.append((way, p, total))
+                way, p, total = steps.send(got)
         except StopIteration as done:
             return done.value, taken
 
     def how(req, taken) -> str:
-        ways = [way + (" (shortcut)" if bound else "") for way, _, bound in taken]
-        if ways == ["near"] and store.shortcut_detour(req) is not None:
-            return "near (shortcut not tried)"
-        return " then ".join(ways).replace(" (shortcut) then", " then") or "none"
+        """e.g. "far: total x2 then far": the kind of request, then its statements."""
+        kind = "far" if store.match_bind(**req)[0] == "far" else "close"
+        names = ["total" if total is not None else way for way, _, total in taken]
+        runs = [(n, len(list(g))) for n, g in itertools.groupby(names)]
+        return f"{kind}: " + (" then ".join(n + (f" x{k}" if k > 1 else "") for n, k in runs) or "none")
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
         for r in reqs[:20]:  # warm-up
             run(conn, request(r, detour))
@@ -204,10 +207,11 @@ def db_bench(url: str, reqs, detour: int):
             times.append((time.perf_counter() - t0) * 1000)
             counts.append(len(got))
             ways.append(how(req, taken))
-            if ways[-1] not in plans and taken:
-                plans[ways[-1]] = generic_plan(conn, sql[taken[0][0]], taken[0][1])
+            first = ways[-1].split(" then ")[0].split(" x")[0]    # e.g. "far: total"
+            if first not in plans and taken:
+                plans[first] = generic_plan(conn, sql[taken[0][0]], taken[0][1])
         generic = conn.execute("SELECT sum(generic_plans) AS g, sum(custom_plans) AS c FROM pg_prepared_statements").fetchone()
-    return times, counts, ways, plans, generic, odds.rate
+    return times, counts, ways, plans, generic, (widening.start("far"), widening.start("close"))
 
 
 def floor_bench(url: str, reqs, detour: int):
@@ -322,20 +326,24 @@ def main(argv=None) -> int:
               f"{args.history_days} days of history")
         print("  " + prewarm(url))
         reqs = [make_request() for _ in range(args.requests)]
-        from services.trips.store import ShortcutOdds
-        db_times, counts, ways, plans, generic, rate = db_bench(url, reqs, args.detour)
+        db_times, counts, ways, plans, generic, starts = db_bench(url, reqs, args.detour)
         floor_times, sizes = floor_bench(url, reqs, args.detour)
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
-        print(f"{'where':<28} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+        print(f"{'where':<32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         for label, xs in (("database (statements)", db_times), ("gRPC MatchTrips", rpc_times)):
-            print(f"{label:<28} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
-        for way in ("far", "far (shortcut)", "far then near", "near (shortcut not tried)", "near"):
-            xs = [t for t, w in zip(db_times, ways) if w == way]
+            print(f"{label:<32} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} {statistics.mean(xs):8.2f}")
+        for kind in ("far", "close"):
+            xs = [t for t, w in zip(db_times, ways) if w.startswith(kind + ":")]
             if xs:
-                print(f"  {way:<26} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
+                print(f"{kind + ' points (database)':<32} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
                       f"{statistics.mean(xs):8.2f}   ({len(xs)} requests)")
-        print(f"the shortcut's rate at the end: {rate:.2f} (tried first while at least {ShortcutOdds.WORTH})")
+            for way, n in collections.Counter(w for w in ways if w.startswith(kind + ":")).most_common():
+                xs = [t for t, w in zip(db_times, ways) if w == way]
+                print(f"  {way:<30} {pct(xs, .5):8.2f} {pct(xs, .95):8.2f} {pct(xs, .99):8.2f} "
+                      f"{statistics.mean(xs):8.2f}   ({n} requests)")
+        print("where total steps start at the end (store.Widening; - : the full detour at once): "
+              + ", ".join(f"{kind} {'-' if x is None else f'{x / 1000:.1f} km'}" for kind, x in zip(("far", "close"), starts)))
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
         print(f"matching trips per request with no page limit: p50 {pct(sizes, .5)}, p95 {pct(sizes, .95)}, "
               f"p99 {pct(sizes, .99)}, max {max(sizes)}")
@@ -344,7 +352,7 @@ def main(argv=None) -> int:
         print(f"runs with a generic plan: {generic[0]}, with a custom plan: {generic[1]} (psycopg prepares a statement "
               "from its 5th run, PostgreSQL then chooses; the first 4 of each way are not counted)")
         for way, plan in plans.items():
-            print(f"\nplan of the first request that went {way} (its first statement, generic plan):")
+            print(f"\nplan of the first statement of the first request that went {way} (generic plan):")
             print("\n".join("  " + line for line in plan))
     finally:
         dbadmin.drop_database(admin, name)
