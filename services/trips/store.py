@@ -592,7 +592,7 @@ def match_step(request: dict, start: int | None = None, after=None) -> tuple[str
             grow = WIDEN_FACTOR if not rows else min(WIDEN_FACTOR, max(1.4, 1.2 * math.sqrt(limit / len(rows))))
             total = last * grow if last < top else None
         if total is not None and total > top:
-            total = top if full[0] == "near" and (after is None or after[1] < top) else None
+            total = top if full[0] == "near" else None     # close points: once at the widest
     if total is not None and total >= MIN_TOTAL:
         step = match_bind(**request, total=int(total))
         if step[0] == "far":

@@ -177,7 +177,7 @@ def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(tri
     matched = bounded = 0
     with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
         conn.execute("SET plan_cache_mode = force_generic_plan")   # as a prepared statement soon runs
-        for i, req in enumerate(list(close_requests(rng, routes, 250)) + list(requests(rng, routes, 300))):
+        for req in list(close_requests(rng, routes, 250)) + list(requests(rng, routes, 300)):
             full = store.match_bind(**req)
             if full is None:
                 continue
