@@ -13,8 +13,8 @@ from statistics import median_low
 from geoalchemy2 import Geography
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Computed, DateTime, Double, Enum, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, String, Text, and_, delete, func, inspect, literal_column, or_, select, text,
-                        update)
+                        LargeBinary, MetaData, String, Text, and_, bindparam, delete, func, inspect, literal_column, or_,
+                        select, text, update)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, insert
 from sqlalchemy.dialects.postgresql.base import ischema_names
@@ -91,9 +91,10 @@ class Trip(Base):
     # The unit normal (x, y, z) of the route's great circle (migration 0003, trip_route_pole): a point p is
     # within d of the route only if |pole . p| <= sin(d / R), a cheap test that spares most geodesic distances.
     route_pole = mapped_column(ARRAY(Double), Computed("trip_route_pole(route)", persisted=True), deferred=True)
-    # Route box (geocentric), pole and departure in one 7-D box (migration 0004, trip_match_cube), for
-    # matching requests whose points are far apart (match_cubes).
-    match_cube = mapped_column(Cube, Computed("trip_match_cube(route, departure_time)", persisted=True), deferred=True)
+    # Route box (geocentric), pole and schedule in one 7-D box (migrations 0004 and 0005, trip_match_cube),
+    # for matching requests whose points are far apart (match_cubes).
+    match_cube = mapped_column(Cube, Computed("trip_match_cube(route, departure_time, arrival_time)", persisted=True),
+                               deferred=True)
     # Origin, unit tangent there and arc angle (trip_route_frame): positions along the route (services/common/geo.py).
     route_frame = mapped_column(ARRAY(Double), Computed("trip_route_frame(route)", persisted=True), deferred=True)
     estimated_duration: Mapped[int] = mapped_column(Integer, nullable=False)  # minutes
@@ -343,8 +344,9 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 #   in any direction: route box near both points and departure no earlier than a day before the
 #   window (ix_trips_match_short);
 # * far: one scan of ix_trips_match_cube for route box, direction (the pole near pickup x drop-off,
-#   see match_cubes) and departure together. The sphere test is then written _ST_DWithin (ST_DWithin
-#   without its index support), or the planner could pick the route boxes instead.
+#   see match_cubes) and schedule together, over the pieces of the pole region that match_cubes
+#   cuts it into (`&& ANY`: one index scan a piece, one bitmap). The sphere test is then written
+#   _ST_DWithin (ST_DWithin without its index support), or the planner could pick the route boxes.
 # The points are geography parameters, converted once when bound: a prepared statement's generic plan
 # (PostgreSQL's usual choice from its 6th run) would parse ST_GeogFromText(:pickup) for every row.
 # c is MATERIALIZED so that each distance is computed once a row: inlined, the filter on c.dp and
@@ -376,7 +378,8 @@ WITH c AS MATERIALIZED (
     AND {dwithin}(t.route, CAST(:pickup AS geography), :reach, false)
     AND {dwithin}(t.route, CAST(:dropoff AS geography), :reach, false))
 SELECT c.id, c.dp::int AS pickup_detour, c.dd::int AS dropoff_detour, {pickup_fraction} AS pickup_fraction,
-       {dropoff_fraction} AS dropoff_fraction, row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank
+       {dropoff_fraction} AS dropoff_fraction, row_number() OVER (ORDER BY c.dp + c.dd, c.departure_time) AS rank,
+       count(*) OVER () AS found
 FROM c
 WHERE c.dp <= :detour AND c.dd <= :detour AND c.dp + c.dd <= :total AND {pickup_fraction} < {dropoff_fraction}
 ORDER BY c.dp + c.dd, c.departure_time
@@ -395,13 +398,13 @@ MATCH_SQL = {
     AND (({_SHORT} AND {_LEFT_IN_TIME})                 -- ix_trips_match_short
          OR NOT {_SHORT})                               -- ix_trips_match_long""")),
     "far": text(_MATCH.format(**_FRACTIONS, dwithin="_ST_DWithin", candidates=f"""(({_SHORT}
-          AND t.match_cube && CAST(:cube_p AS cube) AND t.match_cube && CAST(:cube_q AS cube)  -- ix_trips_match_cube
-          AND {_LEFT_IN_TIME})
+          AND t.match_cube && ANY(CAST(:cube_p AS cube[])) AND t.match_cube && CAST(:cube_q AS cube))  -- ix_trips_match_cube
          OR (NOT {_SHORT} AND {_ROUTE_BOX}))           -- ix_trips_match_long""")),
 }
 
 FAR_FACTOR = 2              # the far way from 2 detours (+ 5 % and 1 km) between pickup and drop-off
-CUBE_DAY_SECONDS = 86400 * 30  # trip_match_cube's time unit (migration 0004)
+CUBE_DAY_SECONDS = 86400 * 30  # trip_match_cube's time unit (migrations 0004, 0005)
+POLE_PIECES = 16            # match_cubes cuts a long pole region into at most this many boxes
 
 
 def _norm(a) -> tuple[list[float], float]:
@@ -416,65 +419,75 @@ def _cross_angle(p, q) -> tuple[list[float], float]:
 
 
 def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict,
-                pole_reach: float | None = None):
-    """The two query boxes (pickup, drop-off) of the far way in trip_match_cube's dimensions, or
-    None when the points are too close for it. `reach` bounds each point's distance to the route,
-    `pole_reach` (by default `reach`) half their sum.
+                pole_reach: float | None = None) -> tuple[list[str], str] | None:
+    """The query boxes of the far way in trip_match_cube's dimensions: a list around the pickup (one
+    a piece of the pole region) and one around the drop-off; None when the points are too close
+    for it. `reach` bounds each point's distance to the route, `pole_reach` (by default `reach`)
+    half their sum.
 
     A route whose great circle has the unit normal n (oriented origin -> destination) passes
     within reach of p and q only if |n.p| <= s and |n.q| <= s (s = sin(reach / R)). In the
     orthonormal frame u = (p+q)/|p+q|, v = (p-q)/|p-q|, w = p x q/|p x q|, with n = a u + b v + g w
-    and 2t the angle between p and q, that is |a| cos t + |b| sin t <= s: |a| <= s / cos t and
-    |b| <= s / sin t. And p comes before q along the route (services/common/geo.py) only if
-    n.(p x q) >= 0: it equals sin(q's along-track angle - p's) cos(p's cross-track angle)
-    cos(q's), and that difference is between 0 and the arc plus twice the detour, under 180
-    degrees for arcs up to 150 (longer arcs have the whole pole range in their cube). When both
-    bounds are below 1 (points more than about two detours apart) g >= sqrt(1 - max(...)^2):
-    the box of that region is the pole part of the query boxes. The route-box part is each point
-    +- the chord of reach; the time part the departures of the window.
+    and 2t the angle between p and q, n.p = a cos t + b sin t and n.q = a cos t - b sin t: both
+    tests are the rhombus |a| cos t + |b| sin t <= s. And p comes before q along the route
+    (services/common/geo.py) only if n.(p x q) >= 0: it equals sin(q's along-track angle - p's)
+    cos(p's cross-track angle) cos(q's), and that difference is between 0 and the arc plus twice
+    the detour, under 180 degrees for arcs up to 150 (longer arcs have the whole pole range in
+    their cube): g >= 0.
 
     A bound on the sum of the two distances, 2 pole_reach, bounds |n.p| + |n.q| = 2 max(|a| cos t,
-    |b| sin t) by 2 s (the sum of two sines is at most twice the sine of half the sum): the
-    rectangle |a| <= s / cos t, |b| <= s / sin t, with s = sin(pole_reach / R). Its corners bound
-    the box (h = |a| |u_i| + |b| |v_i|, g >= sqrt(1 - a^2 - b^2)), intersected with the rhombus's
-    box of each point's reach when that one is bounded. For a total T that is about the rhombus of
-    detour T/2, a quarter of the far way's region at detour T (bench/README.md)."""
+    |b| sin t) by 2 s' (s' = sin(pole_reach / R); the sum of two sines is at most twice the sine of
+    half the sum): the rectangle |a| <= s' / cos t, |b| <= s' / sin t. For a total T that is about
+    the rhombus of detour T/2, a quarter of the far way's region at detour T (bench/README.md).
+
+    The region (the rhombus within the rectangle) is long and thin when the points are close: 2 s'
+    / sin t along v, 2 s' / cos t across. One box in x, y, z around it, at an angle to the axes,
+    would hold far more poles than the region, so it is cut along v into pieces about twice as long
+    as wide (at most POLE_PIECES). A piece's a, b part is boxed exactly from its polygon's corners
+    (a u + b v is linear); g = sqrt(1 - a^2 - b^2) lies between its values at the farthest corner
+    and at the least |b|. The route-box part of each box is the point +- the chord of reach; the
+    time part is the pickup window (the cube holds each trip's schedule)."""
     p, q = unit_vector(*pickup), unit_vector(*dropoff)
     pole_reach = reach if pole_reach is None else min(pole_reach, reach)
-    s = math.sin(min(math.pi / 2, pole_reach / EARTH_RADIUS_M))
+    s, s_sum = (math.sin(min(math.pi / 2, x / EARTH_RADIUS_M)) for x in (reach, pole_reach))
     cross, angle = _cross_angle(p, q)
-    if angle * EARTH_RADIUS_M <= FAR_FACTOR * pole_reach * 1.05 + 1000 or math.cos(angle / 2) <= s:
+    if angle * EARTH_RADIUS_M <= FAR_FACTOR * pole_reach * 1.05 + 1000 or math.cos(angle / 2) <= s_sum:
         return None  # close points (any direction fits), or nearly antipodal ones (any great circle)
-    half_a, half_b = s / math.cos(angle / 2), s / math.sin(angle / 2)
-    if max(half_a, half_b) >= 1:
+    ct, st = math.cos(angle / 2), math.sin(angle / 2)
+    wide, long = s_sum / ct, s_sum / st       # half the rectangle across (a) and along (b)
+    if max(wide, long) >= 1:
         return None
     u, _ = _norm([a + b for a, b in zip(p, q)])
     v, _ = _norm([a - b for a, b in zip(p, q)])
     w, _ = _norm(cross)
-    g_min = math.sqrt(1 - max(half_a, half_b) ** 2)
-    h = [max(half_a * abs(u[i]), half_b * abs(v[i])) for i in range(3)]
-    if pole_reach < reach:      # the rectangle of a total, and each point's rhombus if bounded
-        g_min = math.sqrt(max(0.0, 1 - half_a ** 2 - half_b ** 2))
-        h = [half_a * abs(u[i]) + half_b * abs(v[i]) for i in range(3)]
-        s = math.sin(min(math.pi / 2, reach / EARTH_RADIUS_M))
-        if math.cos(angle / 2) > s and s < math.sin(angle / 2):
-            each_a, each_b = s / math.cos(angle / 2), s / math.sin(angle / 2)
-            g_min = max(g_min, math.sqrt(1 - max(each_a, each_b) ** 2))
-            h = [min(h[i], max(each_a * abs(u[i]), each_b * abs(v[i]))) for i in range(3)]
-    lo, hi = [], []
-    for i in range(3):
-        g_lo, g_hi = (g_min * w[i], w[i]) if w[i] >= 0 else (w[i], g_min * w[i])
-        lo.append(max(-1.0, g_lo - h[i] - 1e-9))
-        hi.append(min(1.0, g_hi + h[i] + 1e-9))
-    chord = 2 * math.sin(min(math.pi / 2, reach / (2 * EARTH_RADIUS_M))) * 1.0001 + 1e-9
-    first = (window["window_start"] - dt.timedelta(days=1)).timestamp() / CUBE_DAY_SECONDS
-    last = window["window_end"].timestamp() / CUBE_DAY_SECONDS
+    cap = (s - wide * ct) / st                # where the rhombus's sides cut the rectangle's
 
-    def box(x):
+    def across(b: float) -> float:
+        return min(wide, (s - abs(b) * st) / ct)
+
+    def pole_box(b0: float, b1: float) -> tuple[list[float], list[float]]:
+        corners = [(sign * across(b), b) for b in [b0, b1] + [x for x in (0.0, cap, -cap) if b0 < x < b1]
+                   for sign in (1, -1)]
+        g_lo = math.sqrt(max(0.0, 1 - max(a * a + b * b for a, b in corners)))
+        g_hi = math.sqrt(max(0.0, 1 - (0.0 if b0 <= 0 <= b1 else min(b0 * b0, b1 * b1))))
+        lo, hi = [], []
+        for i in range(3):
+            linear = [a * u[i] + b * v[i] for a, b in corners]
+            lo.append(max(-1.0, min(linear) + min(g_lo * w[i], g_hi * w[i]) - 1e-9))
+            hi.append(min(1.0, max(linear) + max(g_lo * w[i], g_hi * w[i]) + 1e-9))
+        return lo, hi
+
+    k = min(POLE_PIECES, math.ceil(long / (2 * wide)))
+    pieces = [pole_box(long * (2 * j / k - 1), long * (2 * (j + 1) / k - 1)) for j in range(k)]
+    chord = 2 * math.sin(min(math.pi / 2, reach / (2 * EARTH_RADIUS_M))) * 1.0001 + 1e-9
+    first, last = window["window_start"].timestamp() / CUBE_DAY_SECONDS, window["window_end"].timestamp() / CUBE_DAY_SECONDS
+
+    def box(x, lo, hi):
         low = [x[i] - chord for i in range(3)] + lo + [first]
         high = [x[i] + chord for i in range(3)] + hi + [last]
         return f"({', '.join(map(repr, low))}), ({', '.join(map(repr, high))})"
-    return box(p), box(q)
+    whole = ([min(lo[i] for lo, _ in pieces) for i in range(3)], [max(hi[i] for _, hi in pieces) for i in range(3)])
+    return [box(p, *piece) for piece in pieces], box(q, *whole)
 
 
 FOREVER = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
@@ -506,11 +519,16 @@ def match_params(pickup: tuple[float, float], dropoff: tuple[float, float], deto
 
 def _joined(sql):
     # The match joined back to the trips it found: every column a Trip message needs, best first, in
-    # one statement (one round trip, and the trips are read in the same snapshot as the match).
+    # one statement (one round trip, and the trips are read in the same snapshot as the match). Only
+    # when the rows are the answer (match_step's `final`: at the full detour, :complete, or a full
+    # page): a total step whose page is not full returns the match figures alone, the trips' columns
+    # null (reading and decoding them cost ~25 us a row, bench/README.md).
     m = sql.columns(id=UUID(as_uuid=True), pickup_detour=Integer, dropoff_detour=Integer, pickup_fraction=Double,
-                    dropoff_fraction=Double, rank=BigInteger).subquery("m")
-    return (select(*TRIP_FIELDS, m.c.pickup_detour, m.c.dropoff_detour, m.c.pickup_fraction, m.c.dropoff_fraction)
-            .join_from(Trip, m, Trip.id == m.c.id).order_by(m.c.rank))
+                    dropoff_fraction=Double, rank=BigInteger, found=BigInteger).subquery("m")
+    answer = or_(bindparam("complete", type_=Boolean), m.c.found >= bindparam("limit", type_=Integer))
+    return (select(*(m.c.id if c is Trip.__table__.c.id else c for c in TRIP_FIELDS), m.c.pickup_detour,
+                   m.c.dropoff_detour, m.c.pickup_fraction, m.c.dropoff_fraction)
+            .select_from(m).outerjoin(Trip, and_(Trip.id == m.c.id, answer)).order_by(m.c.rank))
 
 
 MATCH_QUERY = {way: _joined(sql) for way, sql in MATCH_SQL.items()}
@@ -525,13 +543,14 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
                way: str | None = None) -> tuple[str, dict] | None:
     """(way, parameters) of MATCH_SQL for a request, with at most `total` of detour in all (by
     default twice the detour): "far" when match_cubes applies, else "near" (`way` forces one);
-    None when the pickup window is already over."""
+    None when the pickup window is already over. With a total, the trips' columns are read only if
+    the page is full (the rows are the answer only then, match_step)."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
         return None
     bind = {**match_params(pickup, dropoff, detour, total), **window, "w": w, "v": v, "n": n, "exclude": exclude,
             "category": category, "limit": limit, "delivery_start": windows.get("delivery_start"),
-            "delivery_end": windows.get("delivery_end")}
+            "delivery_end": windows.get("delivery_end"), "complete": total is None}
     cubes = match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"]) if way != "near" else None
     if cubes is None:
         if way == "far":

@@ -191,11 +191,66 @@ def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(tri
                 want = conn.execute(sql["near"], store.match_bind(**req, total=total, way="near")[1]).fetchall()
                 assert key(got) == key(want), (req, total)
                 assert all(r.pickup_detour + r.dropoff_detour <= total + 1 for r in got)
+                # the trips are read only when the page is full (then the rows are the answer)
+                assert all((r.title is None) == (len(got) < req["limit"]) for r in got + want), (req, total)
                 compared["far" if full[0] == "far" else "close"] += 1
                 matched += len(want)
                 unbounded = conn.execute(sql["near"], store.match_bind(**req, way="near")[1]).fetchall()
                 bounded += len(unbounded) > len(want)     # the total did leave trips out
     assert min(compared.values()) >= 150 and matched >= 3000 and bounded >= 100, (compared, matched, bounded)
+
+
+def _box(text: str) -> tuple[list[float], list[float]]:
+    lo, hi = text[1:-1].split("), (")
+    return [float(x) for x in lo.split(", ")], [float(x) for x in hi.split(", ")]
+
+
+def _moved(x: list[float], metres: float, rng: random.Random) -> list[float]:
+    """Unit vector x moved `metres` on the sphere in a random direction."""
+    r = [rng.gauss(0, 1) for _ in range(3)]
+    along = sum(a * b for a, b in zip(r, x))
+    t = [a - along * b for a, b in zip(r, x)]
+    size = math.sqrt(sum(a * a for a in t))
+    angle = metres / store.EARTH_RADIUS_M
+    return [math.cos(angle) * a + math.sin(angle) * b / size for a, b in zip(x, t)]
+
+
+def test_the_pole_pieces_hold_every_pole_of_the_region():
+    """match_cubes cuts the pole region into pieces: the pole of every great circle that passes
+    within reach of the pickup and of the drop-off, in that order, with at most 2 pole_reach in
+    all, lies in one of the pickup's boxes and in the drop-off's box (dimensions 4-6), also at the
+    region's edge (circles exactly at the reach, or at the sum). For close points the pieces cover
+    a small part of the one box around them (what the cube index reads)."""
+    rng = random.Random(3)
+    window = {"window_start": dt.datetime.now(dt.timezone.utc), "window_end": dt.datetime.now(dt.timezone.utc)}
+    checked, cut = 0, []
+    while checked < 300:
+        p = store.unit_vector(rng.uniform(-70, 70), rng.uniform(-180, 180))
+        reach = rng.choice((5_000, 30_000, 50_000, 300_000))
+        q = _moved(p, rng.uniform(2.2, 40) * reach, rng)
+        pole_reach = reach * rng.choice((1, rng.uniform(0.1, 1)))
+        lat_lng = [(math.degrees(math.asin(x[2])), math.degrees(math.atan2(x[1], x[0]))) for x in (p, q)]
+        got = store.match_cubes(*lat_lng, reach, window, pole_reach)
+        if got is None:
+            continue
+        checked += 1
+        pieces, whole = [_box(b) for b in got[0]], _box(got[1])
+        for _ in range(200):
+            edge, most = rng.random() < 0.5, min(reach, 2 * pole_reach)
+            dp = most if edge and rng.random() < 0.5 else rng.uniform(0, most)
+            dq = min(reach, 2 * pole_reach - dp) if edge else rng.uniform(0, min(reach, 2 * pole_reach - dp))
+            a, b = _moved(p, dp * 0.999999, rng), _moved(q, dq * 0.999999, rng)
+            n = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+            size = math.sqrt(sum(x * x for x in n))
+            n = [x / size for x in n]
+
+            def inside(box):
+                return all(box[0][3 + i] <= n[i] <= box[1][3 + i] for i in range(3))
+            assert any(inside(piece) for piece in pieces) and inside(whole), (lat_lng, reach, pole_reach, dp, dq)
+        volume = [math.prod(hi[i] - lo[i] for i in range(3, 6)) for lo, hi in pieces]
+        cut.append((len(pieces), sum(volume) / math.prod(whole[1][i] - whole[0][i] for i in range(3, 6))))
+    assert max(k for k, _ in cut) == store.POLE_PIECES and min(k for k, _ in cut) < store.POLE_PIECES
+    assert sorted(share for k, share in cut if k == store.POLE_PIECES)[len(cut) // 4] < 0.2, cut
 
 
 def test_total_steps_widen_then_the_full_detour_follows():
@@ -350,6 +405,18 @@ def test_a_total_step_is_exact_at_its_bound(trips_db):
                     assert (trip in [r.id for r in rows]) == found, (a, b, total)
         finally:
             conn.execute("DELETE FROM trips WHERE id = %s", (trip,))
+
+
+def test_the_cube_holds_each_trip_schedule(trips_db):
+    """trip_match_cube's 7th dimension is [departure, arrival] in units of 30 days (migration 0005),
+    as match_cubes asks it: the cube index reads only trips underway during the pickup window."""
+    url, _ = trips_db
+    with psycopg.connect(url) as conn:
+        n, off = conn.execute(
+            "SELECT count(*), max(greatest(abs(cube_ll_coord(match_cube, 7) - extract(epoch FROM departure_time) / %s),"
+            " abs(cube_ur_coord(match_cube, 7) - extract(epoch FROM arrival_time) / %s))) FROM trips",
+            (store.CUBE_DAY_SECONDS, store.CUBE_DAY_SECONDS)).fetchone()
+    assert n >= 3000 and off < 1e-9
 
 
 def test_the_direction_test_spares_routes_over_150_degrees(trips_db):

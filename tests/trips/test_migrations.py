@@ -23,6 +23,13 @@ def test_migrate_downgrade_migrate_round_trip():
     url = db_url(name)
     try:
         migrations.upgrade("trips", url)
+        migrations.downgrade("trips", url, "0004")       # the cube's time back to departure + 14.4 h
+        with psycopg.connect(url) as conn:
+            expr = conn.execute("SELECT generation_expression FROM information_schema.columns "
+                                "WHERE table_name = 'trips' AND column_name = 'match_cube'").fetchone()[0]
+            assert expr == "trip_match_cube(route, departure_time)"
+            assert conn.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_trips_match_cube'").fetchone()
+        migrations.upgrade("trips", url)
         migrations.downgrade("trips", url, "0003")
         with psycopg.connect(url) as conn:
             assert not conn.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_trips_match_cube'").fetchone()
