@@ -443,11 +443,11 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     The region (the rhombus within the rectangle) is long and thin when the points are close: 2 s'
     / sin t along v, 2 s' / cos t across. One box in x, y, z around it, at an angle to the axes,
     would hold far more poles than the region, so a total step's is cut along v into pieces about
-    twice as long as wide (at most POLE_PIECES; the full detour keeps one box: where trips are dense
-    total steps answer, and where they are sparse, as on a table with history, sixteen index scans
-    cost more than they spare, bench/README.md). A piece's a, b part is boxed exactly from its polygon's corners
-    (a u + b v is linear); g = sqrt(1 - a^2 - b^2) lies between its values at the farthest corner
-    and at the least |b|. The route-box part of each box is the point +- the chord of reach; the
+    twice as long as wide (at most POLE_PIECES). The full detour keeps one box: where trips are
+    dense total steps answer, and where they are sparse (a table with history) sixteen index scans
+    cost more than they spare (bench/README.md). A piece's a, b part is boxed exactly from its
+    polygon's corners (a u + b v is linear); g = sqrt(1 - a^2 - b^2) lies between its values at
+    the farthest corner and at the least |b|. The route-box part of each box is the point +- the chord of reach; the
     time part is the pickup window (the cube holds each trip's schedule)."""
     p, q = unit_vector(*pickup), unit_vector(*dropoff)
     pole_reach = reach if pole_reach is None else min(pole_reach, reach)
@@ -482,7 +482,8 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     k = min(POLE_PIECES, math.ceil(long / (2 * wide))) if pole_reach < reach else 1
     pieces = [pole_box(long * (2 * j / k - 1), long * (2 * (j + 1) / k - 1)) for j in range(k)]
     chord = 2 * math.sin(min(math.pi / 2, reach / (2 * EARTH_RADIUS_M))) * 1.0001 + 1e-9
-    first, last = window["window_start"].timestamp() / CUBE_DAY_SECONDS, window["window_end"].timestamp() / CUBE_DAY_SECONDS
+    first = window["window_start"].timestamp() / CUBE_DAY_SECONDS
+    last = window["window_end"].timestamp() / CUBE_DAY_SECONDS
 
     def box(x, lo, hi):
         low = [x[i] - chord for i in range(3)] + lo + [first]
