@@ -444,8 +444,8 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     / sin t along v, 2 s' / cos t across. One box in x, y, z around it, at an angle to the axes,
     would hold far more poles than the region, so a total step's is cut along v into pieces about
     twice as long as wide (at most POLE_PIECES). The full detour keeps one box: where trips are
-    dense total steps answer, and where they are sparse (a table with history) sixteen index scans
-    cost more than they spare (bench/README.md). A piece's a, b part is boxed exactly from its
+    dense total steps answer, and where they are sparse (a table with history) there are few hits
+    to spare and sixteen index scans were no faster (bench/README.md). A piece's a, b part is boxed exactly from its
     polygon's corners (a u + b v is linear); g = sqrt(1 - a^2 - b^2) lies between its values at
     the farthest corner and at the least |b|. The route-box part of each box is the point +- the chord of reach; the
     time part is the pickup window (the cube holds each trip's schedule)."""
