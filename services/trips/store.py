@@ -342,11 +342,14 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 # always found by route box and schedule in ix_trips_match_long):
 # * near: pickup and drop-off at most FAR_FACTOR detours apart, where a route through both may run
 #   in any direction: route box near both points and departure no earlier than a day before the
-#   window (ix_trips_match_short);
+#   window (ix_trips_match_short). Since the band (below) it answers only points that no box of
+#   poles covers (the same point twice, nearly antipodal points) and is the tests' reference;
 # * far: one scan of ix_trips_match_cube for route box, direction (the pole near pickup x drop-off,
 #   see match_cubes) and schedule together, over the pieces of the pole region that match_cubes
 #   cuts it into (`&& ANY`: one index scan a piece, one bitmap). The sphere test is then written
 #   _ST_DWithin (ST_DWithin without its index support), or the planner could pick the route boxes.
+#   Close points at the full detour take it too ("band"): their region of poles is a band, half a
+#   great circle long, that match_cubes cuts into pieces as well; cheaper than the near way.
 # The points are geography parameters, converted once when bound: a prepared statement's generic plan
 # (PostgreSQL's usual choice from its 6th run) would parse ST_GeogFromText(:pickup) for every row.
 # c is MATERIALIZED so that each distance is computed once a row: inlined, the filter on c.dp and
@@ -401,6 +404,7 @@ MATCH_SQL = {
           AND t.match_cube && ANY(CAST(:cube_p AS cube[])) AND t.match_cube && CAST(:cube_q AS cube))  -- ix_trips_match_cube
          OR (NOT {_SHORT} AND {_ROUTE_BOX}))           -- ix_trips_match_long""")),
 }
+MATCH_SQL["band"] = MATCH_SQL["far"]    # the same statement over the band of poles of close points (match_cubes)
 
 FAR_FACTOR = 2              # the far way from 2 detours (+ 5 % and 1 km) between pickup and drop-off
 CUBE_DAY_SECONDS = 86400 * 30  # trip_match_cube's time unit (migrations 0004, 0005)
@@ -419,11 +423,11 @@ def _cross_angle(p, q) -> tuple[list[float], float]:
 
 
 def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict,
-                pole_reach: float | None = None) -> tuple[list[str], str] | None:
+                pole_reach: float | None = None, band: bool = False) -> tuple[list[str], str] | None:
     """The query boxes of the far way in trip_match_cube's dimensions: a list around the pickup (one
     a piece of the pole region) and one around the drop-off; None when the points are too close
-    for it. `reach` bounds each point's distance to the route, `pole_reach` (by default `reach`)
-    half their sum.
+    for it (unless `band`). `reach` bounds each point's distance to the route, `pole_reach` (by
+    default `reach`) half their sum.
 
     A route whose great circle has the unit normal n (oriented origin -> destination) passes
     within reach of p and q only if |n.p| <= s and |n.q| <= s (s = sin(reach / R)). In the
@@ -448,17 +452,27 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     to spare and sixteen index scans were no faster (bench/README.md). A piece's a, b part is boxed exactly from its
     polygon's corners (a u + b v is linear); g = sqrt(1 - a^2 - b^2) lies between its values at
     the farthest corner and at the least |b|. The route-box part of each box is the point +- the chord of reach; the
-    time part is the pickup window (the cube holds each trip's schedule)."""
+    time part is the pickup window (the cube holds each trip's schedule).
+
+    Points closer than about two reaches (s' / sin t >= 1: any direction of the route fits) have
+    no such rectangle: the region is the band |a| <= s' / cos t around the great circle
+    perpendicular to u, half of it (g >= 0). With `band`, match_cubes covers it anyway, the length
+    capped at |b| <= 1 and cut into pieces of equal angle along the half circle (b = sin of the
+    angle): at the full detour that is cheaper than the near way for every close request the
+    benchmark measured (bench/README.md). Only nearly identical points (under a metre apart) and
+    nearly antipodal ones have no boxes then."""
     p, q = unit_vector(*pickup), unit_vector(*dropoff)
     pole_reach = reach if pole_reach is None else min(pole_reach, reach)
     s, s_sum = (math.sin(min(math.pi / 2, x / EARTH_RADIUS_M)) for x in (reach, pole_reach))
     cross, angle = _cross_angle(p, q)
-    if angle * EARTH_RADIUS_M <= FAR_FACTOR * pole_reach * 1.05 + 1000 or math.cos(angle / 2) <= s_sum:
+    close = angle * EARTH_RADIUS_M <= FAR_FACTOR * pole_reach * 1.05 + 1000
+    if (close and not band) or angle * EARTH_RADIUS_M < 1 or math.cos(angle / 2) <= s_sum:
         return None  # close points (any direction fits), or nearly antipodal ones (any great circle)
     ct, st = math.cos(angle / 2), math.sin(angle / 2)
     wide, long = s_sum / ct, s_sum / st       # half the rectangle across (a) and along (b)
-    if max(wide, long) >= 1:
+    if wide >= 1 or (long >= 1 and not band):
         return None
+    long = min(long, 1.0)
     u, _ = _norm([a + b for a, b in zip(p, q)])
     v, _ = _norm([a - b for a, b in zip(p, q)])
     w, _ = _norm(cross)
@@ -479,8 +493,13 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
             hi.append(min(1.0, max(linear) + max(g_lo * w[i], g_hi * w[i]) + 1e-9))
         return lo, hi
 
-    k = min(POLE_PIECES, math.ceil(long / (2 * wide))) if pole_reach < reach else 1
-    pieces = [pole_box(long * (2 * j / k - 1), long * (2 * (j + 1) / k - 1)) for j in range(k)]
+    k = min(POLE_PIECES, math.ceil(long / (2 * wide))) if pole_reach < reach or band else 1
+    if band:    # equal angles along the half circle
+        cuts = [math.sin(math.asin(long) * (2 * j / k - 1)) for j in range(k + 1)]
+    else:
+        cuts = [long * (2 * j / k - 1) for j in range(k + 1)]
+    cuts[0], cuts[-1] = -long, long
+    pieces = [pole_box(cuts[j], cuts[j + 1]) for j in range(k)]
     chord = 2 * math.sin(min(math.pi / 2, reach / (2 * EARTH_RADIUS_M))) * 1.0001 + 1e-9
     first = window["window_start"].timestamp() / CUBE_DAY_SECONDS
     last = window["window_end"].timestamp() / CUBE_DAY_SECONDS
@@ -545,22 +564,29 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
                v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int, total: int | None = None,
                way: str | None = None) -> tuple[str, dict] | None:
     """(way, parameters) of MATCH_SQL for a request, with at most `total` of detour in all (by
-    default twice the detour): "far" when match_cubes applies, else "near" (`way` forces one);
-    None when the pickup window is already over. With a total, the trips' columns are read only if
-    the page is full (the rows are the answer only then, match_step)."""
+    default twice the detour): "far" when match_cubes applies (points far apart); for closer
+    points, at the full detour, "band" (the far way's statement over the band of poles,
+    match_cubes' `band`), else "near" (`way` forces one); None when the pickup window is already
+    over. So "far" means points far apart, "band" and "near" close points (or degenerate ones).
+    With a total, the trips' columns are read only if the page is full (the rows are the answer
+    only then, match_step)."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
         return None
     bind = {**match_params(pickup, dropoff, detour, total), **window, "w": w, "v": v, "n": n, "exclude": exclude,
             "category": category, "limit": limit, "delivery_start": windows.get("delivery_start"),
             "delivery_end": windows.get("delivery_end"), "complete": total is None}
-    cubes = match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"]) if way != "near" else None
+    chosen, cubes = "near", None
+    if way in (None, "far"):
+        chosen, cubes = "far", match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"])
+    if cubes is None and (way == "band" or (way is None and total is None)):
+        chosen, cubes = "band", match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"], band=True)
     if cubes is None:
-        if way == "far":
-            raise ValueError("the far way needs pickup and drop-off far apart")
+        if way in ("far", "band"):
+            raise ValueError(f"the {way} way does not apply to these points")
         return "near", bind
     bind["cube_p"], bind["cube_q"] = cubes
-    return "far", bind
+    return chosen, bind
 
 
 def widest_total(pickup: tuple[float, float], dropoff: tuple[float, float]) -> int:
@@ -614,7 +640,7 @@ def match_step(request: dict, start: int | None = None, after=None) -> tuple[str
             grow = WIDEN_FACTOR if not rows else min(WIDEN_FACTOR, max(1.4, 1.2 * math.sqrt(limit / len(rows))))
             total = last * grow if last < top else None
         if total is not None and total > top:
-            total = top if full[0] == "near" else None     # close points: once at the widest
+            total = top if full[0] != "far" else None      # close points: once at the widest
     if total is not None and total >= MIN_TOTAL:
         step = match_bind(**request, total=int(total))
         if step[0] == "far":

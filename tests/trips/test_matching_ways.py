@@ -107,13 +107,18 @@ def requests(rng: random.Random, routes, n: int):
 
 def test_degenerate_requests_take_the_near_way():
     window = {"pickup_start": None, "pickup_end": None}
-    for p, q in (((48.8, 2.3), (48.8, 2.3)), ((10, 20), (-10, -160)), ((90, 0), (-90, 0)), ((0, 179.9), (0, -179.9))):
-        way, _ = store.match_bind(pickup=p, dropoff=q, detour=50_000, windows=window, w=0, v=0, n=0, exclude=[],
-                                  category="", limit=5)
-        assert way == "near", (p, q)
-    way, _ = store.match_bind(pickup=(0, 170), dropoff=(0, -170), detour=50_000, windows=window, w=0, v=0, n=0,
-                              exclude=[], category="", limit=5)
-    assert way == "far"   # 2,200 km across the date line
+
+    def way(p, q, **more):
+        return store.match_bind(pickup=p, dropoff=q, detour=50_000, windows=window, w=0, v=0, n=0, exclude=[],
+                                category="", limit=5, **more)[0]
+    for p, q in (((48.8, 2.3), (48.8, 2.3)), ((48.8, 2.3), (48.8, 2.300001)), ((10, 20), (-10, -160)),
+                 ((90, 0), (-90, 0))):
+        assert way(p, q) == "near", (p, q)    # the same point (7 cm apart), nearly antipodal points
+        with pytest.raises(ValueError):
+            way(p, q, way="band")
+    assert way((0, 179.9), (0, -179.9)) == "band"          # 22 km across the date line: close points
+    assert way((0, 179.9), (0, -179.9), total=30_000) == "near"   # the band is for the full detour only
+    assert way((0, 170), (0, -170)) == "far"                # 2,200 km across the date line
 
 
 def test_far_way_finds_exactly_what_the_near_way_finds(trips_db):
@@ -139,13 +144,13 @@ def test_far_way_finds_exactly_what_the_near_way_finds(trips_db):
     assert far >= 150 and matched >= 500, (far, matched)   # the comparison covered real matches
 
 
-def close_requests(rng: random.Random, routes, n: int):
-    """Requests along a route whose points are 0.3-2.1 detours apart: the far way does not apply at
-    their detour, a total step up to about their distance apart does."""
+def close_requests(rng: random.Random, routes, n: int, apart: tuple[float, float] = (0.3, 2.1)):
+    """Requests along a route whose points are 0.3-2.1 detours apart (or `apart`): the far way does
+    not apply at their detour, a total step up to about their distance apart does."""
     for req in requests(rng, routes, 10 * n):
         o, d, dep = rng.choice(routes)
         arc = math.acos(max(-1.0, min(1.0, sum(x * y for x, y in zip(store.unit_vector(*o), store.unit_vector(*d))))))
-        gap = req["detour"] * rng.uniform(0.3, 2.1) / (arc * store.EARTH_RADIUS_M) if arc > 1e-3 else 2
+        gap = req["detour"] * rng.uniform(*apart) / (arc * store.EARTH_RADIUS_M) if arc > 1e-3 else 2
         if gap >= 1:
             continue
         f1 = rng.uniform(0, 1 - gap)
@@ -165,6 +170,33 @@ def key(rows):
     return [(r.id, r.pickup_detour, r.dropoff_detour) for r in rows]
 
 
+def test_the_band_finds_exactly_what_the_near_way_finds(trips_db):
+    """Close points at the full detour take the far way's statement over the band of poles
+    (match_cubes' `band`): the same rows as the near way, for points from a few metres to two
+    detours apart, along routes (many matches, often near the detour limit) and anywhere."""
+    url, routes = trips_db
+    sql = store.MATCH_STATEMENTS
+    rng = random.Random(8)
+    compared = matched = 0
+    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")   # as a prepared statement soon runs
+        reqs = [*close_requests(rng, routes, 200), *close_requests(rng, routes, 100, apart=(0.0001, 0.3)),
+                *requests(rng, routes, 300)]
+        for req in reqs:
+            full = store.match_bind(**req)
+            if full is None or full[0] != "band":
+                continue
+            got = conn.execute(sql["band"], full[1]).fetchall()
+            want = conn.execute(sql["near"], store.match_bind(**req, way="near")[1]).fetchall()
+            assert key(got) == key(want), req
+            compared += 1
+            matched += len(want)
+            if compared == 1:   # it does use the cube index
+                plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql["band"], full[1]).fetchall())
+                assert "ix_trips_match_cube" in plan, plan
+    assert compared >= 250 and matched >= 2000, (compared, matched)
+
+
 def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(trips_db):
     """The far way with a total detour T (pole region of T/2, the test on the sum of the two pole
     products) returns what the near way returns with the same total: only the trips whose pickup +
@@ -181,7 +213,7 @@ def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(tri
             full = store.match_bind(**req)
             if full is None:
                 continue
-            top = store.widest_total(req["pickup"], req["dropoff"]) if full[0] == "near" else 2 * req["detour"] - 1
+            top = store.widest_total(req["pickup"], req["dropoff"]) if full[0] != "far" else 2 * req["detour"] - 1
             if top < store.MIN_TOTAL:
                 continue
             for total in (top, rng.randint(store.MIN_TOTAL, top)):
@@ -205,6 +237,10 @@ def _box(text: str) -> tuple[list[float], list[float]]:
     return [float(x) for x in lo.split(", ")], [float(x) for x in hi.split(", ")]
 
 
+def _angle(a: list[float], b: list[float]) -> float:
+    return math.acos(max(-1.0, min(1.0, sum(x * y for x, y in zip(a, b)))))
+
+
 def _moved(x: list[float], metres: float, rng: random.Random) -> list[float]:
     """Unit vector x moved `metres` on the sphere in a random direction."""
     r = [rng.gauss(0, 1) for _ in range(3)]
@@ -220,22 +256,29 @@ def test_the_pole_pieces_hold_every_pole_of_the_region():
     within reach of the pickup and of the drop-off, in that order, with at most 2 pole_reach in
     all, lies in one of the pickup's boxes and in the drop-off's box (dimensions 4-6), also at the
     region's edge (circles exactly at the reach, or at the sum). A total step's pieces cover a small
-    part of the one box around them (what the cube index would read); the full detour keeps one."""
+    part of the one box around them (what the cube index would read); the full detour keeps one.
+    Close points at the full detour (`band`, from centimetres to 2.2 reaches apart): the band of
+    poles in pieces, none missed."""
     rng = random.Random(3)
     window = {"window_start": dt.datetime.now(dt.timezone.utc), "window_end": dt.datetime.now(dt.timezone.utc)}
-    checked, cut = 0, []
-    while checked < 300:
+    checked, cut, bands = 0, [], []
+    while checked < 400:
         p = store.unit_vector(rng.uniform(-70, 70), rng.uniform(-180, 180))
         reach = rng.choice((5_000, 30_000, 50_000, 300_000))
-        q = _moved(p, rng.uniform(0.3, 40) * reach, rng)
-        pole_reach = reach * rng.choice((1, rng.uniform(0.1, 1)))
+        band = rng.random() < 0.25    # close points at the full detour: the band of poles
+        q = _moved(p, rng.choice((rng.uniform(0.0001, 0.3), rng.uniform(0.3, 2.2))) * reach if band
+                   else rng.uniform(0.3, 40) * reach, rng)
+        pole_reach = reach if band else reach * rng.choice((1, rng.uniform(0.1, 1)))
         lat_lng = [(math.degrees(math.asin(x[2])), math.degrees(math.atan2(x[1], x[0]))) for x in (p, q)]
-        got = store.match_cubes(*lat_lng, reach, window, pole_reach)
+        got = store.match_cubes(*lat_lng, reach, window, pole_reach, band=band)
         if got is None:
+            assert not band or _angle(p, q) * store.EARTH_RADIUS_M < 1, (lat_lng, reach)
             continue
         checked += 1
         pieces, whole = [_box(b) for b in got[0]], _box(got[1])
-        assert len(pieces) == 1 or pole_reach < reach     # the full detour: one box
+        assert len(pieces) == 1 or pole_reach < reach or band     # the full detour: one box, or the band's pieces
+        if band:
+            bands.append(len(pieces))
         for _ in range(200):
             edge, most = rng.random() < 0.5, min(reach, 2 * pole_reach)
             dp = most if edge and rng.random() < 0.5 else rng.uniform(0, most)
@@ -254,8 +297,10 @@ def test_the_pole_pieces_hold_every_pole_of_the_region():
             def inside(box):
                 return all(box[0][3 + i] <= n[i] <= box[1][3 + i] for i in range(3))
             assert any(inside(piece) for piece in pieces) and inside(whole), (lat_lng, reach, pole_reach, dp, dq)
-        volume = [math.prod(hi[i] - lo[i] for i in range(3, 6)) for lo, hi in pieces]
-        cut.append((len(pieces), sum(volume) / math.prod(whole[1][i] - whole[0][i] for i in range(3, 6))))
+        if not band:
+            volume = [math.prod(hi[i] - lo[i] for i in range(3, 6)) for lo, hi in pieces]
+            cut.append((len(pieces), sum(volume) / math.prod(whole[1][i] - whole[0][i] for i in range(3, 6))))
+    assert len(bands) >= 80 and min(bands) > 1 and max(bands) == store.POLE_PIECES, bands
     assert max(k for k, _ in cut) == store.POLE_PIECES and min(k for k, _ in cut) == 1
     shares = sorted(share for k, share in cut if k == store.POLE_PIECES)
     assert len(shares) >= 30 and shares[len(shares) // 2] < 0.2, cut
@@ -273,17 +318,17 @@ def test_total_steps_widen_then_the_full_detour_follows():
     widest = store.widest_total(brussels, antwerp)
     assert 30_000 < widest < 40_000
     assert store.match_bind(**req, total=widest)[0] == "far" and store.match_bind(**req, total=widest + 2)[0] == "near"
-    assert store.match_step(req)[::2] == ("near", None)                   # no start: the full detour
+    assert store.match_step(req)[::2] == ("band", None)                   # no start: the full detour
     way, bind, total = store.match_step(req, start=5_000)
     assert (way, total, bind["total"], bind["detour"]) == ("far", 5_000, 5_000, 5_000)
     assert store.match_step(req, start=90_000)[2] == widest               # at most the widest
-    assert store.match_step(req, start=500)[::2] == ("near", None)        # below MIN_TOTAL
+    assert store.match_step(req, start=500)[::2] == ("band", None)        # below MIN_TOTAL
     assert store.match_step({**req, "way": "near"}, start=5_000)[::2] == ("near", None)   # a forced way
     assert store.match_step(req, after=([], 5_000))[2] == 15_000          # nothing found: 3 times wider
     assert store.match_step(req, after=([row(1, 1)] * 4, 5_000))[2] == 7_000     # 4 of 5: 1.4 times
     assert store.match_step(req, after=([row(1, 1)], 5_000))[2] == int(5_000 * 1.2 * math.sqrt(5))
     assert store.match_step(req, after=([], 20_000))[2] == widest         # capped at the widest ...
-    assert store.match_step(req, after=([], widest))[::2] == ("near", None)   # ... then the full detour
+    assert store.match_step(req, after=([], widest))[::2] == ("band", None)   # ... then the full detour
     paris, berlin = (48.86, 2.35), (52.52, 13.40)
     req = {**req, "pickup": paris, "dropoff": berlin}
     assert store.match_step(req, start=70_000)[::2] == ("far", 70_000)
