@@ -18,7 +18,7 @@ import uuid
 
 from geoalchemy2 import Geography
 from sqlalchemy import (ARRAY, BigInteger, Boolean, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, Numeric, String, Text, func, select, text)
+                        MetaData, Numeric, String, Text, case, func, select, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -233,6 +233,8 @@ class RequestView(Base):
     views: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     first_viewed_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
     last_viewed_at: Mapped[dt.datetime] = mapped_column(TS, nullable=False, server_default=func.now())
+    # the x-request-id of the call that counted the last view: a retry of that call counts nothing
+    last_request_id: Mapped[str | None] = mapped_column(Text)
 
 
 class ReportRow(Base):
@@ -387,10 +389,16 @@ async def pending_offer_counts(s: AsyncSession, request_ids: list[uuid.UUID]) ->
     return {r: n for r, n in (await s.execute(q)).all()}
 
 
-async def count_view(s: AsyncSession, request_id: uuid.UUID, viewer_id: uuid.UUID) -> None:
-    stmt = insert(RequestView).values(delivery_request_id=request_id, viewer_id=viewer_id)
-    stmt = stmt.on_conflict_do_update(index_elements=[RequestView.delivery_request_id, RequestView.viewer_id],
-                                      set_={"views": RequestView.views + 1, "last_viewed_at": func.now()})
+async def count_view(s: AsyncSession, request_id: uuid.UUID, viewer_id: uuid.UUID, call_id: str) -> None:
+    """One more view of the request by this viewer, unless the call `call_id` (its x-request-id)
+    already counted the last one: Envoy retries a read with the same x-request-id, also after an
+    attempt that did commit (its connection reset before the answer)."""
+    stmt = insert(RequestView).values(delivery_request_id=request_id, viewer_id=viewer_id, last_request_id=call_id)
+    again = RequestView.last_request_id == stmt.excluded.last_request_id
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RequestView.delivery_request_id, RequestView.viewer_id],
+        set_={"views": RequestView.views + case((again, 0), else_=1), "last_request_id": stmt.excluded.last_request_id,
+              "last_viewed_at": case((again, RequestView.last_viewed_at), else_=func.now())})
     await s.execute(stmt)
 
 

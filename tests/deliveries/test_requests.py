@@ -147,6 +147,12 @@ async def test_owner_sees_everything_a_traveler_the_public_view(dl, customer, tr
     # views by others are counted, the owner's are not
     await dl.GetDeliveryRequest(pb.GetDeliveryRequestRequest(delivery_request_id=r.id), metadata=traveler.md)
     assert dsql("SELECT views FROM delivery_request_views WHERE delivery_request_id = %s", r.id) == [(2,)]
+    # a call sent again with the same x-request-id (as Envoy retries a read) counts once
+    for rid in ("call-1", "call-1", "call-2", "call-1"):
+        await dl.GetDeliveryRequest(pb.GetDeliveryRequestRequest(delivery_request_id=r.id),
+                                    metadata=(*traveler.md, ("x-request-id", rid)))
+    assert dsql("SELECT views, last_request_id FROM delivery_request_views WHERE delivery_request_id = %s",
+                r.id) == [(5, "call-1")]
 
 
 async def test_strangers_blacklisted_and_blocked_get_not_found(dl, customer, users, blocks):

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common import outbox
 from services.common.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from services.common.identity import Principal, caller
+from services.common.telemetry import request_id_var
 from services.common.validation import Violations
 from services.deliveries import store
 from services.deliveries.domain import paging, pricing, rules
@@ -319,7 +320,7 @@ class Requests:
             if view is None:
                 raise not_found()
             if view != "owner" and not p.is_service:
-                await store.count_view(s, rid, uuid.UUID(p.user_id))
+                await store.count_view(s, rid, uuid.UUID(p.user_id), request_id_var.get() or uuid.uuid4().hex)
             pending = (await store.pending_offer_counts(s, [rid])).get(rid, 0)
         return RequestView(row, view, pending)
 
