@@ -52,7 +52,7 @@ from google.type import latlng_pb2  # noqa: E402
 
 from p2p.trips.v1 import trips_pb2 as tpb  # noqa: E402
 from p2p.trips.v1 import trips_pb2_grpc  # noqa: E402
-from services.common import dbadmin, identity, migrations  # noqa: E402
+from services.common import db, dbadmin, identity, migrations  # noqa: E402
 
 CITIES = {
     "Paris": (48.8566, 2.3522), "Berlin": (52.52, 13.405), "Brussels": (50.8503, 4.3517), "Cologne": (50.9375, 6.9603),
@@ -174,7 +174,6 @@ def db_bench(url: str, reqs, detour: int):
     """Times per request at the database as store.match runs it (store.matching, with a
     Widening of its own), the statements each took, the plan of the first request of each kind,
     how many runs had a generic plan, and where the Widening starts at the end."""
-    from psycopg.rows import namedtuple_row
     from services.trips import store
     sql = store.MATCH_STATEMENTS
     times, counts, ways, plans = [], [], [], {}
@@ -197,7 +196,7 @@ def db_bench(url: str, reqs, detour: int):
         names = ["total" if total is not None else way for way, _, total in taken]
         runs = [(n, len(list(g))) for n, g in itertools.groupby(names)]
         return f"{kind}: " + (" then ".join(n + (f" x{k}" if k > 1 else "") for n, k in runs) or "none")
-    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+    with psycopg.connect(url, **db.READ_CONNECTION) as conn:     # as the service's read pool
         for r in reqs[:20]:  # warm-up
             run(conn, request(r, detour))
         for r in reqs:
@@ -219,12 +218,11 @@ def floor_bench(url: str, reqs, detour: int):
     takes when handed exactly those trips (`t.id = ANY(ids)` in place of the candidate search and
     its filters): what the exact distances, the order along the route, the ranking and the page of
     trips cost with a perfect candidate index. Times per request (ms) and match counts."""
-    from psycopg.rows import namedtuple_row
     from services.trips import store
     head, rest = store.MATCH_STATEMENTS["near"].split("  FROM trips t\n  WHERE ", 1)
     floor_sql = head + "  FROM trips t\n  WHERE t.id = ANY(%(ids)s))\nSELECT" + rest.split(")\nSELECT", 1)[1]
     times, sizes = [], []
-    with psycopg.connect(url, autocommit=True, row_factory=namedtuple_row) as conn:
+    with psycopg.connect(url, **db.READ_CONNECTION) as conn:
         for r in reqs:
             way, bind = store.match_bind(**{**request(r, detour), "limit": 10**6})
             ids = [row.id for row in conn.execute(store.MATCH_STATEMENTS[way], bind)]
@@ -349,8 +347,9 @@ def main(argv=None) -> int:
               f"p99 {pct(sizes, .99)}, max {max(sizes)}")
         print(f"floor: the statement handed exactly those trips (a perfect candidate index): p50 "
               f"{pct(floor_times, .5):.2f}, p95 {pct(floor_times, .95):.2f}, p99 {pct(floor_times, .99):.2f} ms")
-        print(f"runs with a generic plan: {generic[0]}, with a custom plan: {generic[1]} (psycopg prepares a statement "
-              "from its 5th run, PostgreSQL then chooses; the first 4 of each way are not counted)")
+        print(f"runs with a generic plan: {generic[0]}, with a custom plan: {generic[1]} (as on the service's read "
+              "connections, services/common/db.READ_CONNECTION: prepared from the 2nd run, generic plans; the first run "
+              "of each statement is not counted)")
         for way, plan in plans.items():
             print(f"\nplan of the first statement of the first request that went {way} (generic plan):")
             print("\n".join("  " + line for line in plan))

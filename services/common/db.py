@@ -67,16 +67,25 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+# How make_read_pool's connections talk: autocommit, named tuples, each statement prepared from its
+# second run, and prepared statements always run their generic plan (plan_cache_mode). Left to
+# choose, PostgreSQL kept planning MatchTrips' far statement anew on every run on a table where
+# the trips are few (the table with two years of history in bench/README.md): ~2 ms of planning
+# for a statement of ~2 ms. Its generic plan is the plan wanted (the cube index), whatever the
+# values. Also for benchmarks, to run the statements as the service does.
+READ_CONNECTION = {"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1,
+                   "options": "-c plan_cache_mode=force_generic_plan"}
+
+
 def make_read_pool(url: str, size: int = 4, timeout: float = 5.0, connect_timeout: int = 5) -> AsyncConnectionPool:
-    """A plain psycopg pool for hot read paths: one prepared statement, no ORM, no explicit
-    transaction (autocommit). The ORM costs ~1 ms of CPU per call (notes/grpc-python.md);
+    """A plain psycopg pool for hot read paths: prepared statements (READ_CONNECTION), no ORM, no
+    explicit transaction (autocommit). The ORM costs ~1 ms of CPU per call (notes/grpc-python.md);
     this costs ~0.25 ms. Rows come back as named tuples. A call waits at most `timeout` seconds
     for a connection (psycopg_pool's default is 30), then fails with PoolTimeout: UNAVAILABLE
     to the caller (errors.from_database). Opening a connection gives up after connect_timeout
     seconds, as make_engine's do."""
     return AsyncConnectionPool(psycopg_url(sqlalchemy_url(url)), min_size=1, max_size=size, open=False, timeout=timeout,
-                               kwargs={"autocommit": True, "row_factory": namedtuple_row, "prepare_threshold": 1,
-                                       "connect_timeout": connect_timeout})
+                               kwargs={**READ_CONNECTION, "connect_timeout": connect_timeout})
 
 
 def read_connection(pool: AsyncConnectionPool):

@@ -335,6 +335,17 @@ def test_total_steps_widen_then_the_full_detour_follows():
     assert store.match_step(req, start=90_000)[::2] == ("far", None)      # past WIDEN_UP_TO: the far way itself
     assert store.match_step(req, after=([], 30_000))[::2] == ("far", None)
     assert store.match_step(req, after=([], 20_000))[::2] == ("far", 60_000)
+    # the way at the full detour, known without its boxes; they are built when its statement is returned
+    for q in (req, {**req, "pickup": brussels, "dropoff": antwerp}, {**req, "dropoff": paris}):
+        way, bare = store.match_bind(**q, boxes=False)
+        assert way == store.match_bind(**q)[0] and "cube_p" not in bare and "cube_q" not in bare
+        assert store.match_step(q, full=(way, bare))[::2] == (way, None)
+        assert way == "near" or "cube_p" in store.match_step(q, full=(way, bare))[1]
+    # the pickup window ended after the way was chosen: no statement
+    over = {**req, "windows": {"pickup_start": None,
+                               "pickup_end": dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)}}
+    assert store.match_step(over, full=store.match_bind(**req, boxes=False)) is None
+    assert store.match_step(over, start=20_000, full=store.match_bind(**req, boxes=False)) is None
 
 
 def test_widening_starts_at_the_median_total_where_half_the_pages_fit():
@@ -425,6 +436,11 @@ async def test_match_learns_where_total_steps_pay(trips_db):
                 assert asked == 40 and (widening.start("close") is not None) == starts, widening.seen["close"]
                 if starts:   # matching starts where the Widening says
                     assert next(store.matching(req, widening)) == store.match_step(req, widening.start("close"))
+        # the pool's statements are prepared and run their generic plan (db.READ_CONNECTION), never planned again
+        async with reads.connection() as conn:
+            plans = await (await conn.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                                              " WHERE statement LIKE '%%match_cube%%'")).fetchall()
+        assert plans and all(p.generic_plans > 0 and p.custom_plans == 0 for p in plans), plans
     finally:
         await reads.close()
 
