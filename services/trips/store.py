@@ -351,7 +351,8 @@ async def give_back(s: AsyncSession, trip_id: uuid.UUID, w: int, v: int, n: int)
 #   Close points at the full detour take it too ("band"): their region of poles is a band, half a
 #   great circle long, that match_cubes cuts into pieces as well; cheaper than the near way.
 # The points are geography parameters, converted once when bound: a prepared statement's generic plan
-# (PostgreSQL's usual choice from its 6th run) would parse ST_GeogFromText(:pickup) for every row.
+# (which the read pool's connections always run, db.READ_CONNECTION) would parse ST_GeogFromText(:pickup)
+# for every row.
 # c is MATERIALIZED so that each distance is computed once a row: inlined, the filter on c.dp and
 # c.dd was pushed into the scan and the sort key and output computed ST_Distance again (~2.4 us each
 # on the spheroid; 15-20 % of the statement handed exactly its matches, bench/README.md).
@@ -653,9 +654,12 @@ def match_step(request: dict, start: int | None = None, after=None,
             total = top if full[0] != "far" else None      # close points: once at the widest
     if total is not None and total >= MIN_TOTAL:
         step = match_bind(**request, total=int(total))
-        if step is None or step[0] == "far":
-            return step and (*step, int(total))
-    full = match_bind(**request) if full[0] != "near" else full     # with its boxes
+        if step is None:
+            return None         # the pickup window ended meanwhile
+        if step[0] == "far":
+            return (*step, int(total))
+    if full[0] != "near" and "cube_p" not in full[1]:
+        full = match_bind(**request)    # with its boxes
     return None if full is None else (*full, None)
 
 
