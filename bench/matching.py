@@ -10,8 +10,8 @@ cities in the right order along a route, a 3-day pickup window, 1-5 kg) twice:
   * end to end over gRPC: MatchTrips on a real trips server (in this process' event loop) called
     by a client in a process of its own (a service identity token, one channel, blocking stub),
 and prints p50/p95/p99 for both (and at the database for each sequence of statements: total steps,
-then the far or near way at the full detour, store.match_step, started where a store.Widening of
-its own says), the mean result count, how many runs
+then the far way or the band at the full detour, store.match_step, started where a store.Widening
+of its own says), the mean result count, how many runs
 had a generic plan, and the generic plan of the first request of each kind and first statement (EXPLAIN ANALYZE,
 BUFFERS) to show the index use. It also counts the trips that match each request with no page
 limit and times the statement handed exactly those trips: the floor that a perfect candidate
@@ -192,7 +192,7 @@ def db_bench(url: str, reqs, detour: int):
 
     def how(req, taken) -> str:
         """e.g. "far: total x2 then far": the kind of request, then its statements."""
-        kind = "far" if store.match_bind(**req)[0] == "far" else "close"
+        kind = store.kind_of(store.match_bind(**req, boxes=False)[0])
         names = ["total" if total is not None else way for way, _, total in taken]
         runs = [(n, len(list(g))) for n, g in itertools.groupby(names)]
         return f"{kind}: " + (" then ".join(n + (f" x{k}" if k > 1 else "") for n, k in runs) or "none")

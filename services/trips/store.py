@@ -92,7 +92,7 @@ class Trip(Base):
     # within d of the route only if |pole . p| <= sin(d / R), a cheap test that spares most geodesic distances.
     route_pole = mapped_column(ARRAY(Double), Computed("trip_route_pole(route)", persisted=True), deferred=True)
     # Route box (geocentric), pole and schedule in one 7-D box (migrations 0004 and 0005, trip_match_cube),
-    # for matching requests whose points are far apart (match_cubes).
+    # for matching (match_cubes): requests whose points are far apart, and close ones at the full detour.
     match_cube = mapped_column(Cube, Computed("trip_match_cube(route, departure_time, arrival_time)", persisted=True),
                                deferred=True)
     # Origin, unit tangent there and arc angle (trip_route_frame): positions along the route (services/common/geo.py).
@@ -603,9 +603,15 @@ def widest_total(pickup: tuple[float, float], dropoff: tuple[float, float]) -> i
     return math.floor((2 * (arc - 1000) / (FAR_FACTOR * 1.05) - 200) / 1.01) - 1
 
 
-MIN_TOTAL = 1000        # no total step below this: points that close go the near way at once
+MIN_TOTAL = 1000        # no total step below this: points that close go the full detour at once
 WIDEN_FACTOR = 3        # a total step that did not fill the page is followed by one at most 3 times wider
 WIDEN_UP_TO = 0.8       # points far apart: no total step beyond 80 % of 2 detours, the far way itself instead
+
+
+def kind_of(way: str) -> str:
+    """The kind of a request whose way at the full detour (match_bind) is `way`: "far" (points far
+    apart) or "close" (the band or the near way), as Widening learns and widest_step bounds them."""
+    return "far" if way == "far" else "close"
 
 
 def widest_step(request: dict, way: str) -> int:
@@ -706,7 +712,7 @@ def matching(request: dict, widening: Widening | None = None):
     full = match_bind(**request, boxes=False)
     if full is None:
         return []
-    kind, widest = "far" if full[0] == "far" else "close", widest_step(request, full[0])
+    kind, widest = kind_of(full[0]), widest_step(request, full[0])
     step = match_step(request, start=widening.start(kind) if widening is not None else None, full=full)
     while step is not None:      # None: the pickup window ended meanwhile
         rows = yield step
@@ -723,7 +729,7 @@ def matching(request: dict, widening: Widening | None = None):
 async def match(reads: AsyncConnectionPool, widening: Widening | None = None, **request) -> list:
     """Rows (named tuples) of TRIP_FIELDS and the match figures, best first (the statements of
     `matching`). `reads`: a psycopg pool in autocommit (db.make_read_pool): each statement reads one
-    snapshot, and a request needs one or two of them. The wait for a connection ends before the
+    snapshot, and a request needs one or more of them. The wait for a connection ends before the
     caller's deadline (db.read_connection)."""
     steps = matching(request, widening)
     async with db.read_connection(reads) as conn:

@@ -225,7 +225,7 @@ def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(tri
                 assert all(r.pickup_detour + r.dropoff_detour <= total + 1 for r in got)
                 # the trips are read only when the page is full (then the rows are the answer)
                 assert all((r.title is None) == (len(got) < req["limit"]) for r in got + want), (req, total)
-                compared["far" if full[0] == "far" else "close"] += 1
+                compared[store.kind_of(full[0])] += 1
                 matched += len(want)
                 unbounded = conn.execute(sql["near"], store.match_bind(**req, way="near")[1]).fetchall()
                 bounded += len(unbounded) > len(want)     # the total did leave trips out
