@@ -157,6 +157,45 @@ def prewarm(url: str) -> str:
     return f"trips and matching indexes {size / 2**20:,.0f} MB, shared_buffers {buffers / 2**20:,.0f} MB: {verdict}"
 
 
+CALIBRATION_SQL = """SELECT sum(ST_Distance(CAST('SRID=4326;LINESTRING(2.3522 48.8566, 13.405 52.52)' AS geography),
+                          CAST(ST_SetSRID(ST_MakePoint(2 + i / 9000.0, 48 + i / 25000.0), 4326) AS geography)))
+FROM generate_series(1, 100000) AS i"""
+
+
+def machine_speed(url: str) -> str:
+    """How fast this machine is, in two figures that earlier runs recorded by hand: Python's
+    sum(range(10**8)) and 100,000 spheroid distances from a route in PostgreSQL (what the matching
+    statement pays per candidate). The best of three each; compare runs on other machines by them."""
+    py = min(_timed(lambda: sum(range(10**8))) for _ in range(3))
+    with psycopg.connect(url, autocommit=True) as conn:
+        pg = min(_timed(lambda: conn.execute(CALIBRATION_SQL).fetchone()) for _ in range(3))
+    return f"machine: sum(range(10**8)) {py:.2f} s, 100,000 spheroid distances in PostgreSQL {pg * 1000:.0f} ms"
+
+
+def _timed(f) -> float:
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(steal, total) CPU ticks of the whole machine so far (/proc/stat), None where unreadable."""
+    try:
+        fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def stolen(before, after) -> str:
+    """The share of CPU time the hypervisor took away between two cpu_ticks() readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return "CPU steal: unknown"
+    share = (after[0] - before[0]) / (after[1] - before[1])
+    return f"CPU steal during the measurements: {share:.1%}" + (
+        " (the machine was unsteady: figures are noisier than usual)" if share >= 0.02 else "")
+
+
 def generic_plan(conn, query: str, params: dict) -> list[str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the statement's generic plan (the one PostgreSQL keeps for a
     prepared statement, see db_bench): prepared with $n placeholders, executed with these values."""
@@ -323,10 +362,13 @@ def main(argv=None) -> int:
         print(f"  {live:,} of them published and public (departing in the next 60 days), "
               f"{args.history_days} days of history")
         print("  " + prewarm(url))
+        print("  " + machine_speed(url), flush=True)
         reqs = [make_request() for _ in range(args.requests)]
+        ticks = cpu_ticks()
         db_times, counts, ways, plans, generic, starts = db_bench(url, reqs, args.detour)
         floor_times, sizes = floor_bench(url, reqs, args.detour)
         rpc_times = asyncio.run(grpc_bench(url, reqs, args.detour))
+        steal = stolen(ticks, cpu_ticks())
         print(f"\n== matching: {args.trips:,} trips, {args.requests} requests, detour {args.detour / 1000:.0f} km ==")
         print(f"{'where':<32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         for label, xs in (("database (statements)", db_times), ("gRPC MatchTrips", rpc_times)):
@@ -342,6 +384,7 @@ def main(argv=None) -> int:
                       f"{statistics.mean(xs):8.2f}   ({n} requests)")
         print("where total steps start at the end (store.Widening; - : the full detour at once): "
               + ", ".join(f"{kind} {'-' if x is None else f'{x / 1000:.1f} km'}" for kind, x in zip(("far", "close"), starts)))
+        print(steal)
         print(f"matches per request: mean {statistics.mean(counts):.1f}, max {max(counts)} (limit 50)")
         print(f"matching trips per request with no page limit: p50 {pct(sizes, .5)}, p95 {pct(sizes, .95)}, "
               f"p99 {pct(sizes, .99)}, max {max(sizes)}")
