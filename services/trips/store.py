@@ -410,6 +410,8 @@ MATCH_SQL["band"] = MATCH_SQL["far"]    # the same statement over the band of po
 FAR_FACTOR = 2              # the far way from 2 detours (+ 5 % and 1 km) between pickup and drop-off
 CUBE_DAY_SECONDS = 86400 * 30  # trip_match_cube's time unit (migrations 0004, 0005)
 POLE_PIECES = 16            # match_cubes cuts a long pole region into at most this many boxes
+FAR_STEP_PIECES = 4         # ... and at most this many for a total step of points far apart (match_step):
+                            # 16 boxes cost ~0.5 ms more Python a step and no less index time (bench/README.md)
 
 
 def _norm(a) -> tuple[list[float], float]:
@@ -424,8 +426,8 @@ def _cross_angle(p, q) -> tuple[list[float], float]:
 
 
 def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach: float, window: dict,
-                pole_reach: float | None = None, band: bool = False,
-                boxes: bool = True) -> tuple[list[str], str] | None:
+                pole_reach: float | None = None, band: bool = False, boxes: bool = True,
+                pieces: int = POLE_PIECES) -> tuple[list[str], str] | None:
     """The query boxes of the far way in trip_match_cube's dimensions: a list around the pickup (one
     a piece of the pole region) and one around the drop-off; None when the points are too close
     for it (unless `band`). `reach` bounds each point's distance to the route, `pole_reach` (by
@@ -450,7 +452,8 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
     The region (the rhombus within the rectangle) is long and thin when the points are close: 2 s'
     / sin t along v, 2 s' / cos t across. One box in x, y, z around it, at an angle to the axes,
     would hold far more poles than the region, so a total step's is cut along v into pieces about
-    twice as long as wide (at most POLE_PIECES). The full detour keeps one box: where trips are
+    twice as long as wide (at most `pieces`; match_step asks FAR_STEP_PIECES for points far apart,
+    whose boxes cost more Python than index time they save). The full detour keeps one box: where trips are
     dense total steps answer, and where they are sparse (a table with history) there are few hits
     to spare and sixteen index scans were no faster (bench/README.md). A piece's a, b part is boxed exactly from its
     polygon's corners (a u + b v is linear); g = sqrt(1 - a^2 - b^2) lies between its values at
@@ -498,7 +501,7 @@ def match_cubes(pickup: tuple[float, float], dropoff: tuple[float, float], reach
             hi.append(min(1.0, max(linear) + max(g_lo * w[i], g_hi * w[i]) + 1e-9))
         return lo, hi
 
-    k = min(POLE_PIECES, math.ceil(long / (2 * wide))) if pole_reach < reach or band else 1
+    k = min(pieces, math.ceil(long / (2 * wide))) if pole_reach < reach or band else 1
     if band:    # equal angles along the half circle
         cuts = [math.sin(math.asin(long) * (2 * j / k - 1)) for j in range(k + 1)]
     else:
@@ -567,14 +570,15 @@ MATCH_STATEMENTS = {way: str(q.compile(dialect=postgresql.dialect())) for way, q
 
 def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], detour: int, windows: dict, w: int,
                v: int, n: int, exclude: list[uuid.UUID], category: str, limit: int, total: int | None = None,
-               way: str | None = None, boxes: bool = True) -> tuple[str, dict] | None:
+               way: str | None = None, boxes: bool = True, pieces: int = POLE_PIECES) -> tuple[str, dict] | None:
     """(way, parameters) of MATCH_SQL for a request, with at most `total` of detour in all (by
     default twice the detour): "far" when match_cubes applies (points far apart); for closer
     points, at the full detour, "band" (the far way's statement over the band of poles,
     match_cubes' `band`), else "near" (`way` forces one); None when the pickup window is already
     over. So "far" means points far apart, "band" and "near" close points (or degenerate ones).
     With a total, the trips' columns are read only if the page is full (the rows are the answer
-    only then, match_step). With boxes=False, the way alone: its parameters lack the boxes."""
+    only then, match_step). With boxes=False, the way alone: its parameters lack the boxes. `pieces`:
+    at most this many boxes of the far way's pole region (match_cubes)."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
         return None
@@ -583,7 +587,8 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
             "delivery_end": windows.get("delivery_end"), "complete": total is None}
     chosen, cubes = "near", None
     if way in (None, "far"):
-        chosen, cubes = "far", match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"], boxes=boxes)
+        chosen, cubes = "far", match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"], boxes=boxes,
+                                           pieces=pieces)
     if cubes is None and (way == "band" or (way is None and total is None)):
         chosen, cubes = "band", match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"], band=True,
                                             boxes=boxes)
@@ -659,7 +664,7 @@ def match_step(request: dict, start: int | None = None, after=None,
         if total is not None and total > top:
             total = top if full[0] != "far" else None      # close points: once at the widest
     if total is not None and total >= MIN_TOTAL:
-        step = match_bind(**request, total=int(total))
+        step = match_bind(**request, total=int(total), pieces=FAR_STEP_PIECES if full[0] == "far" else POLE_PIECES)
         if step is None:
             return None         # the pickup window ended meanwhile
         if step[0] == "far":

@@ -201,7 +201,8 @@ def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(tri
     """The far way with a total detour T (pole region of T/2, the test on the sum of the two pole
     products) returns what the near way returns with the same total: only the trips whose pickup +
     drop-off detour is at most T, none missed. Close points up to their widest_total, far ones
-    anywhere below 2 detours, many of them with a total near the bound."""
+    anywhere below 2 detours, many of them with a total near the bound; the pole region in as
+    many pieces as match_step cuts it into."""
     url, routes = trips_db
     sql = store.MATCH_STATEMENTS
     rng = random.Random(11)
@@ -216,8 +217,9 @@ def test_a_total_step_finds_exactly_what_the_near_way_finds_within_its_total(tri
             top = store.widest_total(req["pickup"], req["dropoff"]) if full[0] != "far" else 2 * req["detour"] - 1
             if top < store.MIN_TOTAL:
                 continue
+            pieces = store.FAR_STEP_PIECES if full[0] == "far" else store.POLE_PIECES     # as match_step cuts them
             for total in (top, rng.randint(store.MIN_TOTAL, top)):
-                way, bind = store.match_bind(**req, total=total)
+                way, bind = store.match_bind(**req, total=total, pieces=pieces)
                 assert way == "far" and bind["total"] == total and bind["detour"] == min(total, req["detour"])
                 got = conn.execute(sql["far"], bind).fetchall()
                 want = conn.execute(sql["near"], store.match_bind(**req, total=total, way="near")[1]).fetchall()
@@ -335,6 +337,12 @@ def test_total_steps_widen_then_the_full_detour_follows():
     assert store.match_step(req, start=90_000)[::2] == ("far", None)      # past WIDEN_UP_TO: the far way itself
     assert store.match_step(req, after=([], 30_000))[::2] == ("far", None)
     assert store.match_step(req, after=([], 20_000))[::2] == ("far", 60_000)
+    # a total step's pole region in pieces: at most FAR_STEP_PIECES for points far apart, POLE_PIECES for
+    # close ones (their region is a long strip); match_cubes would cut Paris - Berlin's at 20 km into more
+    near = {**req, "pickup": brussels, "dropoff": antwerp}
+    assert len(store.match_step(req, start=20_000)[1]["cube_p"]) == store.FAR_STEP_PIECES
+    assert len(store.match_bind(**req, total=20_000)[1]["cube_p"]) == 8                 # 880 km apart
+    assert len(store.match_step(near, start=20_000)[1]["cube_p"]) == store.POLE_PIECES
     # the way at the full detour, known without its boxes; they are built when its statement is returned
     for q in (req, {**req, "pickup": brussels, "dropoff": antwerp}, {**req, "dropoff": paris}):
         way, bare = store.match_bind(**q, boxes=False)
