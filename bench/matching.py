@@ -223,7 +223,7 @@ def db_bench(url: str, reqs, detour: int):
         try:
             way, p, total = next(steps)
             while True:
-                got = conn.execute(sql[way], p).fetchall()
+                got = conn.execute(store.MATCH_RAW[way].sql, store.MATCH_RAW[way].args(p)).fetchall()
                 taken.append((way, p, total))
                 way, p, total = steps.send(got)
         except StopIteration as done:
@@ -235,7 +235,8 @@ def db_bench(url: str, reqs, detour: int):
         names = ["total" if total is not None else way for way, _, total in taken]
         runs = [(n, len(list(g))) for n, g in itertools.groupby(names)]
         return f"{kind}: " + (" then ".join(n + (f" x{k}" if k > 1 else "") for n, k in runs) or "none")
-    with psycopg.connect(url, **db.READ_CONNECTION) as conn:     # as the service's read pool
+    # as the service's read pool: its connection settings and raw cursors (db.make_read_pool)
+    with psycopg.connect(url, **db.READ_CONNECTION, cursor_factory=psycopg.RawCursor) as conn:
         for r in reqs[:20]:  # warm-up
             run(conn, request(r, detour))
         for r in reqs:
@@ -259,17 +260,17 @@ def floor_bench(url: str, reqs, detour: int):
     trips cost with a perfect candidate index. Times per request (ms) and match counts."""
     from services.trips import store
     head, rest = store.MATCH_STATEMENTS["near"].split("  FROM trips t\n  WHERE ", 1)
-    floor_sql = head + "  FROM trips t\n  WHERE t.id = ANY(%(ids)s))\nSELECT" + rest.split(")\nSELECT", 1)[1]
+    floor = db.Raw.of(head + "  FROM trips t\n  WHERE t.id = ANY(%(ids)s))\nSELECT" + rest.split(")\nSELECT", 1)[1])
     times, sizes = [], []
-    with psycopg.connect(url, **db.READ_CONNECTION) as conn:
+    with psycopg.connect(url, **db.READ_CONNECTION, cursor_factory=psycopg.RawCursor) as conn:
         for r in reqs:
             way, bind = store.match_bind(**{**request(r, detour), "limit": 10**6})
-            ids = [row.id for row in conn.execute(store.MATCH_STATEMENTS[way], bind)]
+            ids = [row.id for row in conn.execute(store.MATCH_RAW[way].sql, store.MATCH_RAW[way].args(bind))]
             sizes.append(len(ids))
             bind = {**bind, "ids": ids, "limit": 50}
-            conn.execute(floor_sql, bind).fetchall()
+            conn.execute(floor.sql, floor.args(bind)).fetchall()
             t0 = time.perf_counter()
-            conn.execute(floor_sql, bind).fetchall()
+            conn.execute(floor.sql, floor.args(bind)).fetchall()
             times.append((time.perf_counter() - t0) * 1000)
     return times, sizes
 

@@ -317,14 +317,15 @@ SELECT u.id, u.email, u.first_name, u.last_name, u.phone_number, u.date_of_birth
        u.updated_at, u.deleted_at, s.revoked_at AS session_revoked_at,
        EXISTS (SELECT 1 FROM user_two_factor_auth t WHERE t.user_id = u.id AND t.enabled) AS two_factor_enabled
 FROM users u JOIN user_sessions s ON s.user_id = u.id
-WHERE u.id = %s AND s.id = %s
+WHERE u.id = $1 AND s.id = $2
 """
 
 
 async def account_for_session(pool, user_id: uuid.UUID, session_id: uuid.UUID):
     """The hot path of authenticated reads: the user, whether the caller's session is live and
     whether 2FA is on, in one prepared statement on the read pool (a named tuple with the
-    users columns, or None). The wait for a connection ends before the caller's deadline."""
+    users columns, or None). The wait for a connection ends before the caller's deadline. (The
+    read pool's cursors are raw: $1, $2 placeholders, db.make_read_pool.)"""
     async with db.read_connection(pool) as conn:
         cur = await conn.execute(ACCOUNT_FOR_SESSION, (user_id, session_id))
         return await cur.fetchone()
