@@ -562,12 +562,12 @@ def _joined(sql):
 
 
 MATCH_QUERY = {way: _joined(sql) for way, sql in MATCH_SQL.items()}
-# The same as psycopg statements (%(name)s parameters): store.match runs them on the service's plain
-# psycopg pool (services/common/db.make_read_pool), which costs ~3 ms less a page than SQLAlchemy's
-# async path did (bench/README.md).
+# The same as psycopg statements (%(name)s parameters; tests and EXPLAIN use them), and with
+# PostgreSQL's own $1, $2 ... placeholders (db.Raw): store.match runs MATCH_RAW on the service's
+# plain psycopg pool (services/common/db.make_read_pool), which costs ~3 ms less a page than
+# SQLAlchemy's async path did; its raw cursors send them as written, where psycopg would parse
+# these ~5 KB statements again on every execute (~0.3 ms, bench/README.md).
 MATCH_STATEMENTS = {way: str(q.compile(dialect=postgresql.dialect())) for way, q in MATCH_QUERY.items()}
-# ... and with PostgreSQL's own $1, $2 ... placeholders, as the read pool's raw cursors take them
-# (db.Raw): psycopg would parse these ~5 KB statements again on every execute (~0.3 ms).
 MATCH_RAW = {way: db.Raw.of(sql) for way, sql in MATCH_STATEMENTS.items()}
 
 
