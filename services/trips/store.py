@@ -412,6 +412,7 @@ CUBE_DAY_SECONDS = 86400 * 30  # trip_match_cube's time unit (migrations 0004, 0
 POLE_PIECES = 16            # match_cubes cuts a long pole region into at most this many boxes
 FAR_STEP_PIECES = 4         # ... and at most this many for a total step of points far apart (match_step):
                             # 16 boxes cost ~0.5 ms more Python a step and no less index time (bench/README.md)
+SPARSE_BAND_PIECES = 4      # ... and the band when no total step ran before it (trips sparse, match_step)
 
 
 def _norm(a) -> tuple[list[float], float]:
@@ -581,7 +582,7 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
     over. So "far" means points far apart, "band" and "near" close points (or degenerate ones).
     With a total, the trips' columns are read only if the page is full (the rows are the answer
     only then, match_step). With boxes=False, the way alone: its parameters lack the boxes. `pieces`:
-    at most this many boxes of the far way's pole region (match_cubes)."""
+    at most this many boxes of the pole region, far way or band (match_cubes)."""
     window = pickup_window(windows.get("pickup_start"), windows.get("pickup_end"))
     if window is None:
         return None
@@ -594,7 +595,7 @@ def match_bind(*, pickup: tuple[float, float], dropoff: tuple[float, float], det
                                            pieces=pieces)
     if cubes is None and (way == "band" or (way is None and total is None)):
         chosen, cubes = "band", match_cubes(pickup, dropoff, bind["reach"], window, bind["pole_reach"], band=True,
-                                            boxes=boxes)
+                                            boxes=boxes, pieces=pieces)
     if cubes is None:
         if way in ("far", "band"):
             raise ValueError(f"the {way} way does not apply to these points")
@@ -673,7 +674,9 @@ def match_step(request: dict, start: int | None = None, after=None,
         if step[0] == "far":
             return (*step, int(total))
     if full[0] != "near" and "cube_p" not in full[1]:
-        full = match_bind(**request)    # with its boxes
+        # with its boxes: the band in 16 pieces after total steps (trips dense: a hub), else in 4,
+        # where fewer boxes cost less Python than the index time more would save (bench/README.md)
+        full = match_bind(**request, pieces=POLE_PIECES if after is not None else SPARSE_BAND_PIECES)
     return None if full is None else (*full, None)
 
 

@@ -182,8 +182,9 @@ def test_the_band_finds_exactly_what_the_near_way_finds(trips_db):
         conn.execute("SET plan_cache_mode = force_generic_plan")   # as a prepared statement soon runs
         reqs = [*close_requests(rng, routes, 200), *close_requests(rng, routes, 100, apart=(0.0001, 0.3)),
                 *requests(rng, routes, 300)]
-        for req in reqs:
-            full = store.match_bind(**req)
+        for n, req in enumerate(reqs):
+            # in as many pieces as match_step asks: 16 after total steps, 4 when the band answers first
+            full = store.match_bind(**req, pieces=(store.POLE_PIECES, store.SPARSE_BAND_PIECES)[n % 2])
             if full is None or full[0] != "band":
                 continue
             got = conn.execute(sql["band"], full[1]).fetchall()
@@ -331,6 +332,9 @@ def test_total_steps_widen_then_the_full_detour_follows():
     assert store.match_step(req, after=([row(1, 1)], 5_000))[2] == int(5_000 * 1.2 * math.sqrt(5))
     assert store.match_step(req, after=([], 20_000))[2] == widest         # capped at the widest ...
     assert store.match_step(req, after=([], widest))[::2] == ("band", None)   # ... then the full detour
+    # the band's pieces: 16 after total steps (a hub), 4 when it answers first (trips sparse)
+    assert len(store.match_step(req, after=([], widest))[1]["cube_p"]) == store.POLE_PIECES
+    assert len(store.match_step(req)[1]["cube_p"]) == store.SPARSE_BAND_PIECES
     paris, berlin = (48.86, 2.35), (52.52, 13.40)
     req = {**req, "pickup": paris, "dropoff": berlin}
     assert store.match_step(req, start=70_000)[::2] == ("far", 70_000)
