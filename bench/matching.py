@@ -34,7 +34,6 @@ import json
 import os
 import pathlib
 import random
-import re
 import statistics
 import sys
 import time
@@ -196,13 +195,12 @@ def stolen(before, after) -> str:
         " (the machine was unsteady: figures are noisier than usual)" if share >= 0.02 else "")
 
 
-def generic_plan(conn, query: str, params: dict) -> list[str]:
+def generic_plan(conn, stmt: db.Raw, params: dict) -> list[str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the statement's generic plan (the one PostgreSQL keeps for a
-    prepared statement, see db_bench): prepared with $n placeholders, executed with these values."""
+    prepared statement, see db_bench): prepared with its $n placeholders, executed with these values."""
     conn.execute("SET plan_cache_mode = force_generic_plan")
-    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", query)))
-    conn.execute("PREPARE bench_plan AS " + re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m[1]) + 1}", query))
-    values = ", ".join(psql.Literal(params[n]).as_string(conn) for n in names)
+    conn.execute("PREPARE bench_plan AS " + stmt.sql)
+    values = ", ".join(psql.Literal(value).as_string(conn) for value in stmt.args(params))
     plan = [x[0] for x in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_plan({values})").fetchall()]
     conn.execute("DEALLOCATE bench_plan")
     conn.execute("RESET plan_cache_mode")
@@ -214,7 +212,6 @@ def db_bench(url: str, reqs, detour: int):
     Widening of its own), the statements each took, the plan of the first request of each kind,
     how many runs had a generic plan, and where the Widening starts at the end."""
     from services.trips import store
-    sql = store.MATCH_STATEMENTS
     times, counts, ways, plans = [], [], [], {}
     widening = store.Widening()     # as the service's: learns from every request, the warm-up's too
 
@@ -248,7 +245,7 @@ def db_bench(url: str, reqs, detour: int):
             ways.append(how(req, taken))
             first = ways[-1].split(" then ")[0].split(" x")[0]    # e.g. "far: total"
             if first not in plans and taken:
-                plans[first] = generic_plan(conn, sql[taken[0][0]], taken[0][1])
+                plans[first] = generic_plan(conn, store.MATCH_RAW[taken[0][0]], taken[0][1])
         generic = conn.execute("SELECT sum(generic_plans) AS g, sum(custom_plans) AS c FROM pg_prepared_statements").fetchone()
     return times, counts, ways, plans, generic, (widening.start("far"), widening.start("close"))
 

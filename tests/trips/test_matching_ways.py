@@ -451,7 +451,7 @@ async def test_match_learns_where_total_steps_pay(trips_db):
         # the pool's statements are prepared and run their generic plan (db.READ_CONNECTION), never planned again
         async with reads.connection() as conn:
             plans = await (await conn.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
-                                              " WHERE statement LIKE '%%match_cube%%'")).fetchall()
+                                              " WHERE statement LIKE '%match_cube%'")).fetchall()
         assert plans and all(p.generic_plans > 0 and p.custom_plans == 0 for p in plans), plans
     finally:
         await reads.close()
